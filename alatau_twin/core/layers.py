@@ -1,0 +1,329 @@
+"""Layers of a scene: the data a user toggles, styles and picks (core: no Qt, no VTK).
+
+Every layer has a name, a kind, an attribute table (one row per feature), per-feature
+colours, a visibility flag and a :class:`LayerReport` saying what loading inferred,
+defaulted or repaired. Changes are announced through psygnal signals; render adapters
+and Qt widgets listen and update *only* what changed (colours in place, never rebuilt
+geometry for an overlay).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+from psygnal import Signal
+
+from alatau_twin.core.attributes import AttributeTable
+from alatau_twin.core.mesh import TriangleMesh
+from alatau_twin.core.terrain import HeightGrid
+
+Bounds = tuple[float, float, float, float, float, float]
+
+
+@dataclass
+class LayerReport:
+    """What loading a layer did to its data, for `info`, `validate` and the message panel.
+
+    ``counts`` holds named tallies such as ``measured``, ``inferred``, ``defaulted``,
+    ``repaired`` and ``skipped``; ``warnings`` are sentences a user can act on.
+    """
+
+    source: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, key: str, n: int = 1) -> None:
+        if n:
+            self.counts[key] = self.counts.get(key, 0) + int(n)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "counts": dict(self.counts), "warnings": list(self.warnings)}
+
+
+class Layer:
+    """Base of all layers. Subclasses set ``kind`` and hold their geometry."""
+
+    kind: ClassVar[str] = "layer"
+
+    # Emitted with no arguments when visibility flips.
+    visibility_changed = Signal(bool)
+    # Emitted with the changed rows (int array) or None for "all rows".
+    colors_changed = Signal(object)
+    # Emitted when point positions changed in place (e.g. buildings growing).
+    geometry_changed = Signal()
+
+    def __init__(
+        self,
+        name: str,
+        table: AttributeTable | None = None,
+        *,
+        visible: bool = True,
+        report: LayerReport | None = None,
+        group: str = "",
+    ) -> None:
+        self.name = name
+        self.table = table if table is not None else AttributeTable()
+        self._visible = visible
+        self.report = report or LayerReport()
+        self.group = group
+        self.colors = np.full((len(self.table), 3), 200, dtype=np.uint8)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} n={self.n_features}>"
+
+    @property
+    def n_features(self) -> int:
+        return len(self.table)
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    @visible.setter
+    def visible(self, value: bool) -> None:
+        value = bool(value)
+        if value != self._visible:
+            self._visible = value
+            self.visibility_changed.emit(value)
+
+    def set_colors(self, colors: np.ndarray, rows: np.ndarray | None = None) -> None:
+        """Assign RGB colours for all features, or for ``rows`` only, and announce it."""
+        if rows is None:
+            self.colors = np.asarray(colors, dtype=np.uint8).reshape(self.n_features, 3).copy()
+        else:
+            self.colors[rows] = colors
+        self.colors_changed.emit(rows)
+
+    def bounds(self) -> Bounds:
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "features": self.n_features}
+
+
+class TerrainLayer(Layer):
+    """A height grid drawn as a surface; other layers take their base elevation from it."""
+
+    kind = "terrain"
+
+    def __init__(self, name: str, grid: HeightGrid, *, exaggeration: float = 1.0, **kw: Any):
+        super().__init__(name, AttributeTable(), **kw)
+        self.grid = grid
+        self.exaggeration = exaggeration
+
+    @property
+    def datum(self) -> float:
+        """Reference level that vertical exaggeration scales from (the lowest ground)."""
+        return float(np.nanmin(self.grid.z))
+
+    def display_z(self, z: np.ndarray) -> np.ndarray:
+        """Drawn elevation for true elevation ``z`` under the layer's exaggeration."""
+        d = self.datum
+        return d + self.exaggeration * (np.asarray(z, float) - d)
+
+    def display_elevation_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Drawn ground level at local (x, y): where other layers put their base."""
+        return self.display_z(self.grid.elevation_at(x, y))
+
+    def bounds(self) -> Bounds:
+        xmin, xmax, ymin, ymax = self.grid.bounds
+        z = self.display_z(self.grid.z)
+        return (xmin, xmax, ymin, ymax, float(np.nanmin(z)), float(np.nanmax(z)))
+
+    def summary(self) -> dict[str, Any]:
+        s = super().summary()
+        s.update(grid=f"{self.grid.nx}x{self.grid.ny}", spacing_m=self.grid.dx)
+        return s
+
+
+class MeshLayer(Layer):
+    """Features drawn as one merged triangle mesh with a ``feature_index`` cell array."""
+
+    kind = "mesh"
+
+    def __init__(self, name: str, mesh: TriangleMesh, table: AttributeTable, **kw: Any) -> None:
+        super().__init__(name, table, **kw)
+        self.mesh = mesh
+
+    def bounds(self) -> Bounds:
+        return self.mesh.bounds()
+
+    def summary(self) -> dict[str, Any]:
+        s = super().summary()
+        s["triangles"] = self.mesh.n_triangles
+        return s
+
+
+class BuildingLayer(MeshLayer):
+    """Extruded building footprints; ``table`` has at least ``id`` and ``height``.
+
+    The mesh is built once. Growth over time (construction progress) moves roof
+    vertices in place through :meth:`set_progress`, so the renderer only marks the
+    points modified.
+    """
+
+    kind = "buildings"
+
+    def __init__(
+        self,
+        name: str,
+        mesh: TriangleMesh,
+        table: AttributeTable,
+        *,
+        footprints: np.ndarray | None = None,
+        base: np.ndarray | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(name, mesh, table, **kw)
+        self.footprints = footprints
+        n = len(table)
+        self.base = np.zeros(n) if base is None else np.asarray(base, float)
+        self.progress = np.ones(n)
+        # Full-height z of every point, so progress can be applied and undone exactly.
+        self._full_z = mesh.points[:, 2].copy()
+
+    def set_progress(self, fraction: np.ndarray) -> None:
+        """Draw each building at ``fraction`` (0..1) of its height, tops cut flat."""
+        frac = np.clip(np.asarray(fraction, float), 0.0, 1.0)
+        self.progress = frac
+        pf = self.mesh.point_data.get("feature_index")
+        top = self.mesh.point_data.get("is_top")
+        if pf is None or top is None:
+            return
+        z = self._full_z.copy()
+        lo = self.base + self.table_min_height()
+        f = frac[pf[top]]
+        # Keep a sliver (0.3 m) for sites not yet started so footprints stay visible.
+        z[top] = lo[pf[top]] + np.maximum(f * (self._full_z[top] - lo[pf[top]]), 0.3)
+        self.mesh.points[:, 2] = z
+        self.geometry_changed.emit()
+
+    def table_min_height(self) -> np.ndarray:
+        mh = self.table.get("min_height")
+        return np.zeros(self.n_features) if mh is None else np.asarray(mh, float)
+
+
+@dataclass
+class Polyline:
+    """Vertices (k, 3) of one line feature in local coordinates."""
+
+    points: np.ndarray
+
+
+class LineLayer(Layer):
+    """Line features (roads, rail, pipes, cables), drawn as lines or ribbons.
+
+    ``points`` concatenates all vertices; ``offsets[i]:offsets[i+1]`` is feature i.
+    ``width`` is the drawn width in metres (per feature), used for road ribbons.
+    """
+
+    kind = "lines"
+
+    def __init__(
+        self,
+        name: str,
+        lines: list[np.ndarray],
+        table: AttributeTable,
+        *,
+        width: np.ndarray | float = 1.0,
+        style: str = "line",
+        **kw: Any,
+    ) -> None:
+        super().__init__(name, table, **kw)
+        if len(lines) != len(table):
+            raise ValueError(f"{name}: {len(lines)} lines but {len(table)} attribute rows")
+        self.points = (
+            np.concatenate([np.asarray(p, float).reshape(-1, 3) for p in lines])
+            if lines
+            else np.zeros((0, 3))
+        )
+        self.offsets = np.concatenate([[0], np.cumsum([len(p) for p in lines])]).astype(np.int64)
+        self.width = np.broadcast_to(np.asarray(width, float), (len(lines),)).copy()
+        self.style = style
+
+    def line(self, i: int) -> np.ndarray:
+        return self.points[self.offsets[i] : self.offsets[i + 1]]
+
+    def bounds(self) -> Bounds:
+        return _points_bounds(self.points)
+
+    def total_length(self) -> float:
+        d = np.linalg.norm(np.diff(self.points[:, :2], axis=0), axis=1)
+        # Remove the jumps between consecutive features.
+        starts = self.offsets[1:-1] - 1
+        d[starts[starts < len(d)]] = 0.0
+        return float(d.sum())
+
+
+class PointLayer(Layer):
+    """Point features (stations, pumps, sensors), drawn as glyphs of ``size`` metres."""
+
+    kind = "points"
+
+    def __init__(
+        self,
+        name: str,
+        points: np.ndarray,
+        table: AttributeTable,
+        *,
+        size: np.ndarray | float = 20.0,
+        **kw: Any,
+    ) -> None:
+        super().__init__(name, table, **kw)
+        self.points = np.asarray(points, float).reshape(-1, 3)
+        self.size = np.broadcast_to(np.asarray(size, float), (len(self.points),)).copy()
+
+    def bounds(self) -> Bounds:
+        return _points_bounds(self.points)
+
+
+class AreaLayer(Layer):
+    """Polygons (districts, water, parcels) as a triangulated surface plus outlines.
+
+    ``mesh`` carries ``feature_index`` per triangle; ``outlines`` are closed rings.
+    ``opacity`` lets zones tint the terrain without hiding it.
+    """
+
+    kind = "areas"
+
+    def __init__(
+        self,
+        name: str,
+        mesh: TriangleMesh,
+        outlines: list[np.ndarray],
+        table: AttributeTable,
+        *,
+        opacity: float = 1.0,
+        **kw: Any,
+    ) -> None:
+        super().__init__(name, table, **kw)
+        self.mesh = mesh
+        self.outlines = outlines
+        self.opacity = opacity
+
+    def bounds(self) -> Bounds:
+        return self.mesh.bounds()
+
+
+def _points_bounds(p: np.ndarray) -> Bounds:
+    if len(p) == 0:
+        return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]), float(lo[2]), float(hi[2]))
+
+
+def union_bounds(bounds: list[Bounds]) -> Bounds:
+    """Smallest box holding all given boxes (VTK order)."""
+    if not bounds:
+        return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    b = np.array(bounds)
+    return (
+        float(b[:, 0].min()),
+        float(b[:, 1].max()),
+        float(b[:, 2].min()),
+        float(b[:, 3].max()),
+        float(b[:, 4].min()),
+        float(b[:, 5].max()),
+    )

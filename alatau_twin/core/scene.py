@@ -1,0 +1,118 @@
+"""The scene: frame, layers, networks, schedule, views and the time cursor (core).
+
+The scene is the one authority the app, the headless renderer and `info` read. Layers
+are kept in an ordered list whose changes are announced, so the layer panel and the
+render adapters follow the model instead of holding their own copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from alatau_twin.core.frame import SceneFrame
+from alatau_twin.core.layers import Bounds, BuildingLayer, Layer, TerrainLayer, union_bounds
+from alatau_twin.core.network import Network
+from alatau_twin.core.schedule import Schedule, to_day
+from alatau_twin.core.views import CameraView
+
+
+class LayerList:
+    """Ordered, named layers with insert/remove signals (napari's LayerList, smaller)."""
+
+    inserted = Signal(object)  # the layer
+    removed = Signal(object)
+
+    def __init__(self) -> None:
+        self._layers: list[Layer] = []
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(list(self._layers))
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __getitem__(self, key: int | str) -> Layer:
+        if isinstance(key, str):
+            for layer in self._layers:
+                if layer.name == key:
+                    return layer
+            raise KeyError(f"no layer named {key!r}; layers: {[x.name for x in self._layers]}")
+        return self._layers[key]
+
+    def __contains__(self, name: object) -> bool:
+        return any(layer.name == name for layer in self._layers)
+
+    def append(self, layer: Layer) -> Layer:
+        if layer.name in self:
+            raise ValueError(f"a layer named {layer.name!r} already exists")
+        self._layers.append(layer)
+        self.inserted.emit(layer)
+        return layer
+
+    def remove(self, layer: Layer) -> None:
+        self._layers.remove(layer)
+        self.removed.emit(layer)
+
+    def names(self) -> list[str]:
+        return [layer.name for layer in self._layers]
+
+
+@dataclass
+class SceneInfo:
+    """Words about the scene for title bars, the About box and `info`."""
+
+    title: str = "Untitled scene"
+    description: str = ""
+    basis_note: str = ""
+    sources: list[str] = field(default_factory=list)
+
+
+class Scene:
+    """Frame + layers + networks + schedule + named views + current date."""
+
+    date_changed = Signal(object)
+
+    def __init__(self, frame: SceneFrame | None = None, info: SceneInfo | None = None) -> None:
+        self.frame = frame or SceneFrame()
+        self.info = info or SceneInfo()
+        self.layers = LayerList()
+        self.networks: dict[str, Network] = {}
+        self.schedule: Schedule | None = None
+        self.views: dict[str, CameraView] = {}
+        self.date: np.datetime64 | None = None
+        self.metadata: dict[str, Any] = {}
+
+    @property
+    def terrain(self) -> TerrainLayer | None:
+        for layer in self.layers:
+            if isinstance(layer, TerrainLayer):
+                return layer
+        return None
+
+    def building_layers(self) -> list[BuildingLayer]:
+        return [x for x in self.layers if isinstance(x, BuildingLayer)]
+
+    def bounds(self) -> Bounds:
+        return union_bounds([layer.bounds() for layer in self.layers if layer.n_features or
+                             isinstance(layer, TerrainLayer)])
+
+    def set_date(self, date: Any, mode: str = "actual") -> None:
+        """Move the time cursor: buildings with a schedule grow to their progress."""
+        self.date = None if date is None else to_day(date)
+        if self.schedule is not None:
+            for layer in self.building_layers():
+                if self.date is None:
+                    layer.set_progress(np.ones(layer.n_features))
+                else:
+                    layer.set_progress(
+                        self.schedule.aligned(layer.table["id"], self.date, mode)
+                    )
+        self.date_changed.emit(self.date)
+
+    def feature_count(self) -> int:
+        return sum(layer.n_features for layer in self.layers)

@@ -1,0 +1,124 @@
+"""Construction schedule and progress at a date (core: no Qt, no VTK).
+
+Each scheduled feature has a planned start and finish and, optionally, as-built
+progress reports (percent complete at a date). Progress at any date is well defined:
+planned progress is linear between start and finish; actual progress interpolates
+between reports, is 0 before the first, clamped to [0, 100], and never ahead of a
+later report (a report that goes down caps everything before it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+PHASES = (
+    "planned",
+    "site preparation",
+    "foundation",
+    "structure",
+    "envelope",
+    "fit-out",
+    "complete",
+)
+# Upper bounds (fraction complete) of each phase after "planned".
+_PHASE_EDGES = np.array([0.0, 0.05, 0.15, 0.60, 0.80, 0.9999])
+
+
+def to_day(value: Any) -> np.datetime64:
+    """A date-like value (str, date, datetime64) as numpy ``datetime64[D]``."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return np.datetime64(value, "D")
+
+
+@dataclass
+class Schedule:
+    """Planned dates and as-built reports for features keyed by id.
+
+    ``feature_ids``, ``planned_start`` and ``planned_finish`` are parallel arrays.
+    ``reports`` maps a feature id to ``(dates datetime64[D] ascending, percent float)``.
+    """
+
+    feature_ids: np.ndarray
+    planned_start: np.ndarray
+    planned_finish: np.ndarray
+    reports: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.feature_ids = np.asarray(self.feature_ids, dtype=object)
+        self.planned_start = np.asarray(self.planned_start, dtype="datetime64[D]")
+        self.planned_finish = np.asarray(self.planned_finish, dtype="datetime64[D]")
+        bad = self.planned_finish < self.planned_start
+        if bad.any():
+            first = self.feature_ids[np.argmax(bad)]
+            raise ValueError(f"{int(bad.sum())} tasks finish before they start (e.g. {first})")
+        self._row = {str(f): i for i, f in enumerate(self.feature_ids)}
+
+    def __len__(self) -> int:
+        return len(self.feature_ids)
+
+    def row_of(self, feature_id: str) -> int:
+        return self._row[feature_id]
+
+    def planned_progress(self, date: Any) -> np.ndarray:
+        """Fraction 0..1 per feature if work follows the plan linearly."""
+        d = to_day(date)
+        span = (self.planned_finish - self.planned_start).astype(float)
+        done = (d - self.planned_start).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(span > 0, done / np.maximum(span, 1), (done >= 0).astype(float))
+        return np.clip(frac, 0.0, 1.0)
+
+    def actual_progress(self, date: Any) -> np.ndarray:
+        """Fraction 0..1 per feature from as-built reports (0 where none yet)."""
+        d = to_day(date).astype("int64")
+        out = np.zeros(len(self))
+        for fid, (dates, pct) in self.reports.items():
+            i = self._row.get(fid)
+            if i is None or len(dates) == 0:
+                continue
+            out[i] = progress_from_reports(dates, pct, d)
+        return out
+
+    def progress(self, date: Any, mode: str = "actual") -> np.ndarray:
+        if mode == "planned":
+            return self.planned_progress(date)
+        if mode != "actual":
+            raise ValueError(f"progress mode must be 'planned' or 'actual', not {mode!r}")
+        return self.actual_progress(date)
+
+    def aligned(self, ids: np.ndarray, date: Any, mode: str = "actual") -> np.ndarray:
+        """Progress for a layer's ids (1.0 for features the schedule does not know)."""
+        p = self.progress(date, mode)
+        out = np.ones(len(ids))
+        for j, fid in enumerate(ids):
+            i = self._row.get(str(fid))
+            if i is not None:
+                out[j] = p[i]
+        return out
+
+    def date_range(self) -> tuple[np.datetime64, np.datetime64]:
+        return self.planned_start.min(), self.planned_finish.max()
+
+
+def progress_from_reports(dates: np.ndarray, percent: np.ndarray, day: int) -> float:
+    """Interpolated fraction at ``day`` (int days since epoch) from ascending reports."""
+    days = np.asarray(dates, dtype="datetime64[D]").astype("int64")
+    pct = np.clip(np.asarray(percent, float), 0.0, 100.0)
+    # Never ahead of a later report: cap each value by the minimum of those after it.
+    capped = np.minimum.accumulate(pct[::-1])[::-1]
+    # Work starts at the first report: progress is 0 before it.
+    return float(np.interp(day, days, capped, left=0.0, right=capped[-1]) / 100.0)
+
+
+def phase_of(fraction: np.ndarray) -> np.ndarray:
+    """Construction phase name per feature for a progress fraction."""
+    f = np.asarray(fraction, float)
+    idx = np.searchsorted(_PHASE_EDGES, f, side="left")
+    idx = np.where(f <= 0.0, 0, idx)
+    idx = np.where(f >= 1.0, len(PHASES) - 1, idx)
+    return np.array(PHASES, dtype=object)[np.clip(idx, 0, len(PHASES) - 1)]

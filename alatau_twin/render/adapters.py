@@ -1,0 +1,295 @@
+"""Layer adapters: one VTK actor (or two) per model layer (render: VTK, no Qt).
+
+Each adapter projects a core layer into a pyvista plotter and follows the layer's
+signals: visibility toggles the actor, a colour change rewrites the colour array in
+place, a geometry change moves points in place. Nothing here rebuilds a mesh for an
+overlay. Whatever an adapter connects in ``__init__``, ``close()`` disconnects, and the
+actors it adds, it removes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+
+from alatau_twin.core.layers import (
+    AreaLayer,
+    BuildingLayer,
+    Layer,
+    LineLayer,
+    MeshLayer,
+    PointLayer,
+    TerrainLayer,
+)
+from alatau_twin.core.mesh import TriangleMesh
+from alatau_twin.core.style import elevation_colors
+from alatau_twin.render.theme import RenderTheme
+
+RenderRequest = Callable[[], None]
+
+
+def polydata_from_mesh(mesh: TriangleMesh) -> pv.PolyData:
+    """A VTK PolyData sharing the mesh's topology, with its cell and point arrays."""
+    n = mesh.n_triangles
+    faces = np.empty((n, 4), dtype=np.int64)
+    faces[:, 0] = 3
+    faces[:, 1:] = mesh.triangles
+    pd = pv.PolyData(np.asarray(mesh.points, dtype=np.float64), faces.ravel())
+    for k, v in mesh.cell_data.items():
+        pd.cell_data[k] = v
+    for k, v in mesh.point_data.items():
+        pd.point_data[k] = v.astype(np.uint8) if v.dtype == bool else v
+    return pd
+
+
+def polylines(points: np.ndarray, offsets: np.ndarray) -> pv.PolyData:
+    """One polyline cell per feature from concatenated vertices and offsets."""
+    counts = np.diff(offsets)
+    keep = counts >= 2
+    cells = []
+    for start, count in zip(offsets[:-1][keep], counts[keep], strict=True):
+        cells.append(np.concatenate([[count], np.arange(start, start + count)]))
+    lines = np.concatenate(cells).astype(np.int64) if cells else np.zeros(0, np.int64)
+    pd = pv.PolyData(np.asarray(points, float))
+    pd.lines = lines
+    pd.cell_data["feature_index"] = np.nonzero(keep)[0].astype(np.int32)
+    return pd
+
+
+class VtkLayer:
+    """Base adapter: owns actors, mirrors visibility, asks for renders."""
+
+    def __init__(
+        self, plotter: Any, layer: Layer, theme: RenderTheme, request_render: RenderRequest
+    ) -> None:
+        self.plotter = plotter
+        self.layer = layer
+        self.theme = theme
+        self.request_render = request_render
+        self.actors: list[Any] = []
+        self._build()
+        self._set_visibility(layer.visible)
+        layer.visibility_changed.connect(self._on_visibility)
+        layer.colors_changed.connect(self._on_colors)
+        layer.geometry_changed.connect(self._on_geometry)
+
+    def _build(self) -> None:
+        raise NotImplementedError
+
+    def _set_visibility(self, visible: bool) -> None:
+        for actor in self.actors:
+            actor.SetVisibility(bool(visible))
+
+    def _on_visibility(self, visible: bool) -> None:
+        self._set_visibility(visible)
+        self.request_render()
+
+    def _on_colors(self, rows: Any) -> None:
+        """Default: layers without per-feature colours ignore colour changes."""
+
+    def _on_geometry(self) -> None:
+        """Default: static geometry."""
+
+    def close(self) -> None:
+        self.layer.visibility_changed.disconnect(self._on_visibility)
+        self.layer.colors_changed.disconnect(self._on_colors)
+        self.layer.geometry_changed.disconnect(self._on_geometry)
+        for actor in self.actors:
+            self.plotter.remove_actor(actor, render=False)
+        self.actors.clear()
+
+
+class VtkTerrainLayer(VtkLayer):
+    """Terrain as a structured surface with hypsometric tint times hillshade."""
+
+    layer: TerrainLayer
+
+    def _build(self) -> None:
+        g = self.layer.grid
+        xx, yy = np.meshgrid(g.x, g.y)
+        zz = self.layer.display_z(g.z)
+        self.mesh = pv.StructuredGrid(xx, yy, zz.astype(float))
+        shade = g.hillshade(azimuth_deg=315.0, altitude_deg=40.0, exaggeration=3.0)
+        rgb = elevation_colors(g.z) * (0.55 + 0.45 * shade[..., None])
+        # StructuredGrid points are ordered x fastest, then y (Fortran order of meshgrid).
+        self.mesh.point_data["rgb"] = (np.clip(rgb, 0, 1) * 255).astype(np.uint8).reshape(
+            -1, 3, order="C"
+        )
+        self.mesh.point_data["elevation"] = g.z.reshape(-1).astype(np.float32)
+        actor = self.plotter.add_mesh(
+            self.mesh,
+            scalars="rgb",
+            rgb=True,
+            name=f"terrain:{self.layer.name}",
+            ambient=0.35,
+            diffuse=0.75,
+            specular=0.0,
+            pickable=True,
+            reset_camera=False,
+            render=False,
+        )
+        self.actors.append(actor)
+
+
+class VtkMeshLayer(VtkLayer):
+    """A merged triangle mesh with a per-cell RGB array gathered from feature colours."""
+
+    layer: MeshLayer
+
+    def _build(self) -> None:
+        self.mesh = polydata_from_mesh(self.layer.mesh)
+        self._feature = self.layer.mesh.cell_data["feature_index"]
+        self.mesh.cell_data["rgb"] = self._cell_colors()
+        opacity = float(getattr(self.layer, "opacity", 1.0))
+        actor = self.plotter.add_mesh(
+            self.mesh,
+            scalars="rgb",
+            rgb=True,
+            name=f"mesh:{self.layer.name}",
+            opacity=opacity,
+            ambient=0.3,
+            diffuse=0.8,
+            specular=0.15 if isinstance(self.layer, BuildingLayer) else 0.0,
+            specular_power=20.0,
+            smooth_shading=False,
+            reset_camera=False,
+            render=False,
+        )
+        if isinstance(self.layer, AreaLayer):
+            # Draped areas lie on the terrain: pull them towards the camera in depth.
+            actor.mapper.SetResolveCoincidentTopologyToPolygonOffset()
+            actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-2, -2)
+        self.actors.append(actor)
+
+    def _cell_colors(self) -> np.ndarray:
+        return self.layer.colors[self._feature]
+
+    def _on_colors(self, rows: Any) -> None:
+        arr = self.mesh.cell_data["rgb"]
+        if rows is None:
+            arr[:] = self._cell_colors()
+        else:
+            cells = np.isin(self._feature, np.asarray(rows))
+            arr[cells] = self.layer.colors[self._feature[cells]]
+        self.mesh.cell_data["rgb"].Modified()
+        self.mesh.Modified()
+        self.request_render()
+
+    def _on_geometry(self) -> None:
+        self.mesh.points[:] = self.layer.mesh.points
+        self.mesh.points.Modified()
+        self.mesh.Modified()
+        self.request_render()
+
+
+class VtkAreaLayer(VtkMeshLayer):
+    """Tinted areas plus their outlines (districts, water)."""
+
+    layer: AreaLayer
+
+    def _build(self) -> None:
+        super()._build()
+        if not self.layer.outlines:
+            return
+        pts = np.concatenate(self.layer.outlines)
+        offsets = np.concatenate([[0], np.cumsum([len(o) for o in self.layer.outlines])])
+        self.outline_mesh = polylines(pts, offsets)
+        fi = self.outline_mesh.cell_data["feature_index"]
+        self.outline_mesh.cell_data["rgb"] = self.layer.colors[fi]
+        actor = self.plotter.add_mesh(
+            self.outline_mesh,
+            scalars="rgb",
+            rgb=True,
+            line_width=2.0,
+            name=f"outline:{self.layer.name}",
+            lighting=False,
+            reset_camera=False,
+            render=False,
+        )
+        self.actors.append(actor)
+
+
+class VtkLineLayer(VtkLayer):
+    """Polylines with per-feature colour; widths in pixels from the theme by class."""
+
+    layer: LineLayer
+
+    def _build(self) -> None:
+        self.mesh = polylines(self.layer.points, self.layer.offsets)
+        self._feature = self.mesh.cell_data["feature_index"]
+        self.mesh.cell_data["rgb"] = self.layer.colors[self._feature]
+        width = self._pixel_width()
+        actor = self.plotter.add_mesh(
+            self.mesh,
+            scalars="rgb",
+            rgb=True,
+            line_width=width,
+            render_lines_as_tubes=width >= 3.0,
+            name=f"lines:{self.layer.name}",
+            lighting=width >= 3.0,
+            reset_camera=False,
+            render=False,
+        )
+        self.actors.append(actor)
+
+    def _pixel_width(self) -> float:
+        style = self.layer.style
+        if style == "network":
+            return self.theme.network_width_px
+        if style == "major":
+            return self.theme.highway_width_px
+        return self.theme.road_width_px
+
+    def _on_colors(self, rows: Any) -> None:
+        self.mesh.cell_data["rgb"][:] = self.layer.colors[self._feature]
+        self.mesh.cell_data["rgb"].Modified()
+        self.mesh.Modified()
+        self.request_render()
+
+
+class VtkPointLayer(VtkLayer):
+    """Point features as screen-space spheres, so stations read at any zoom."""
+
+    layer: PointLayer
+
+    def _build(self) -> None:
+        self.mesh = pv.PolyData(np.asarray(self.layer.points, float))
+        self.mesh.point_data["rgb"] = self.layer.colors
+        self.mesh.point_data["feature_index"] = np.arange(self.layer.n_features, dtype=np.int32)
+        actor = self.plotter.add_mesh(
+            self.mesh,
+            scalars="rgb",
+            rgb=True,
+            point_size=self.theme.station_size_px,
+            render_points_as_spheres=True,
+            name=f"points:{self.layer.name}",
+            reset_camera=False,
+            render=False,
+        )
+        self.actors.append(actor)
+
+    def _on_colors(self, rows: Any) -> None:
+        self.mesh.point_data["rgb"][:] = self.layer.colors
+        self.mesh.point_data["rgb"].Modified()
+        self.mesh.Modified()
+        self.request_render()
+
+
+def adapter_for(
+    plotter: Any, layer: Layer, theme: RenderTheme, request_render: RenderRequest
+) -> VtkLayer:
+    """The adapter class that draws this kind of layer."""
+    if isinstance(layer, TerrainLayer):
+        return VtkTerrainLayer(plotter, layer, theme, request_render)
+    if isinstance(layer, AreaLayer):
+        return VtkAreaLayer(plotter, layer, theme, request_render)
+    if isinstance(layer, MeshLayer):
+        return VtkMeshLayer(plotter, layer, theme, request_render)
+    if isinstance(layer, LineLayer):
+        return VtkLineLayer(plotter, layer, theme, request_render)
+    if isinstance(layer, PointLayer):
+        return VtkPointLayer(plotter, layer, theme, request_render)
+    raise TypeError(f"no renderer for layer kind {layer.kind!r}")

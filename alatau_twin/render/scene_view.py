@@ -1,0 +1,183 @@
+"""The scene drawn into a pyvista plotter, off-screen or in the Qt widget (render: no Qt).
+
+``SceneView`` is the single render adapter for a whole scene: the CLI hands it an
+off-screen ``pv.Plotter``, the app hands it pyvistaqt's ``QtInteractor`` (which is a
+plotter too), so both paths draw with the same code. It creates one adapter per layer,
+follows layers added or removed, applies camera presets, and routes every "something
+changed" into one ``request_render`` callback that the app coalesces per event-loop turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+
+from alatau_twin.core.layers import AreaLayer, Layer
+from alatau_twin.core.scene import Scene
+from alatau_twin.core.views import CameraView
+from alatau_twin.render.adapters import VtkLayer, adapter_for
+from alatau_twin.render.theme import LIGHT, RenderTheme
+
+
+def plotter_theme() -> pv.themes.Theme:
+    """A pyvista theme with MSAA off (3-4x cost on llvmpipe) and no auto-close."""
+    theme = pv.themes.Theme()
+    theme.multi_samples = 0
+    theme.line_smoothing = False
+    theme.lighting = False  # we add our own sun + sky lights
+    theme.show_scalar_bar = False
+    return theme
+
+
+class SceneView:
+    """Draws a :class:`Scene` into ``plotter`` and keeps it in sync with the model."""
+
+    def __init__(
+        self,
+        plotter: Any,
+        scene: Scene,
+        theme: RenderTheme = LIGHT,
+        request_render: Callable[[], None] | None = None,
+        *,
+        labels: bool = True,
+    ) -> None:
+        self.plotter = plotter
+        self.scene = scene
+        self.theme = theme
+        self._request = request_render or (lambda: None)
+        self.adapters: dict[str, VtkLayer] = {}
+        self._label_actors: list[Any] = []
+        self._setup_stage()
+        for layer in scene.layers:
+            self._add(layer)
+        if labels:
+            self._add_labels()
+        scene.layers.inserted.connect(self._on_inserted)
+        scene.layers.removed.connect(self._on_removed)
+        self.apply_view(scene.views.get("overview"))
+
+    # -- stage ---------------------------------------------------------------------
+    def _setup_stage(self) -> None:
+        p = self.plotter
+        p.set_background(self.theme.sky_bottom, top=self.theme.sky_top)
+        p.remove_all_lights()
+        # A warm low sun from the south-west and a cool sky fill from above.
+        sun = pv.Light(light_type="scene light", intensity=0.85, color="#fff4e0")
+        sun.position = (-0.5, -0.8, 0.7)
+        sun.focal_point = (0.0, 0.0, 0.0)
+        sun.positional = False
+        fill = pv.Light(light_type="scene light", intensity=0.35, color="#dfe9ff")
+        fill.position = (0.4, 0.6, 1.0)
+        fill.focal_point = (0.0, 0.0, 0.0)
+        fill.positional = False
+        head = pv.Light(light_type="headlight", intensity=0.15)
+        for light in (sun, fill, head):
+            p.add_light(light)
+        if self.theme.fxaa:
+            p.enable_anti_aliasing("fxaa")
+
+    def set_theme(self, theme: RenderTheme) -> None:
+        self.theme = theme
+        self.plotter.set_background(theme.sky_bottom, top=theme.sky_top)
+        self._request()
+
+    # -- layers --------------------------------------------------------------------
+    def _add(self, layer: Layer) -> None:
+        self.adapters[layer.name] = adapter_for(self.plotter, layer, self.theme, self._request)
+
+    def _on_inserted(self, layer: Layer) -> None:
+        self._add(layer)
+        self._request()
+
+    def _on_removed(self, layer: Layer) -> None:
+        adapter = self.adapters.pop(layer.name, None)
+        if adapter is not None:
+            adapter.close()
+        self._request()
+
+    def _add_labels(self) -> None:
+        """District names as screen-space labels at their centres."""
+        for layer in self.scene.layers:
+            if not isinstance(layer, AreaLayer) or "kind" not in layer.table:
+                continue
+            rows = np.nonzero(layer.table["kind"] == "district")[0]
+            if len(rows) == 0:
+                continue
+            pts, names = [], []
+            fi = layer.mesh.cell_data["feature_index"]
+            centers = layer.mesh.points[layer.mesh.triangles].mean(axis=1)
+            for r in rows:
+                c = centers[fi == r]
+                if len(c):
+                    top = c.mean(axis=0)
+                    pts.append((top[0], top[1], top[2] + 400.0))
+                    names.append(str(layer.table["name"][r]))
+            if not pts:
+                continue
+            actor = self.plotter.add_point_labels(
+                np.array(pts),
+                names,
+                font_size=20,
+                bold=True,
+                text_color=self.theme.label_text,
+                shape_color=self.theme.label_shape,
+                shape_opacity=0.65,
+                shape="rounded_rect",
+                show_points=False,
+                always_visible=True,
+                name=f"labels:{layer.name}",
+                render=False,
+                reset_camera=False,
+            )
+            self._label_actors.append(actor)
+
+    # -- camera --------------------------------------------------------------------
+    def apply_view(self, view: CameraView | str | None) -> None:
+        """Put the camera at a named preset (or fit the scene if there is none)."""
+        if isinstance(view, str):
+            try:
+                view = self.scene.views[view]
+            except KeyError:
+                names = ", ".join(sorted(self.scene.views)) or "none"
+                raise ValueError(f"unknown view {view!r}; this scene has: {names}") from None
+        cam = self.plotter.camera
+        if view is None:
+            self.plotter.view_isometric(render=False)
+            self.plotter.reset_camera(render=False)
+        else:
+            cam.position = view.position
+            cam.focal_point = view.focal_point
+            cam.up = view.view_up
+            cam.view_angle = view.view_angle
+        self.plotter.renderer.ResetCameraClippingRange()
+        self._request()
+
+    def current_view(self, name: str = "current") -> CameraView:
+        cam = self.plotter.camera
+        return CameraView(
+            name,
+            tuple(cam.position),
+            tuple(cam.focal_point),
+            tuple(cam.up),
+            float(cam.view_angle),
+        )
+
+    # -- output --------------------------------------------------------------------
+    def screenshot(self, path: str | None = None, scale: int = 1) -> np.ndarray:
+        """Render now and return (and optionally save) the RGB image."""
+        self.plotter.renderer.ResetCameraClippingRange()
+        img = self.plotter.screenshot(path, scale=scale, return_img=True)
+        return np.asarray(img)
+
+    def close(self) -> None:
+        self.scene.layers.inserted.disconnect(self._on_inserted)
+        self.scene.layers.removed.disconnect(self._on_removed)
+        for adapter in self.adapters.values():
+            adapter.close()
+        self.adapters.clear()
+        for actor in self._label_actors:
+            self.plotter.remove_actor(actor, render=False)
+        self._label_actors.clear()
