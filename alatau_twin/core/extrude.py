@@ -13,7 +13,9 @@ layer is processed in a handful of array passes instead:
 * bottoms reuse the roof triangles, reversed, at the bottom elevation.
 
 Vertex layout (documented because renderers rely on it): the points array is
-``[roof ring vertices | bottom ring vertices | wall vertices]``. Roof and bottom caps
+``[roof ring vertices | bottom ring vertices | wall vertices]`` and the triangles are
+``[roof | bottom | walls]`` (vertices and walls in feature order; roof and bottom
+triangles list fan-triangulated parts first, then earcut ones). Roof and bottom caps
 share vertices within their own cap only; every wall quad owns four vertices
 (bottom-start, bottom-end, top-end, top-start) so per-vertex normals are the face
 normal and walls shade crisply without a normals filter splitting corners. Caps and
@@ -170,7 +172,7 @@ def extrude_footprints(
         sub, sub_idx = shapely.get_parts(geoms_arr[multi_idx], return_index=True)
         parts = np.concatenate([parts, sub])
         part_feat = np.concatenate([part_feat, multi_idx[sub_idx].astype(np.int64)])
-        order = np.argsort(part_feat, kind="stable")  # keep the mesh in feature order
+        order = np.argsort(part_feat, kind="stable")  # vertices/walls in feature order
         parts, part_feat = parts[order], part_feat[order]
     keep = shapely.area(parts) > 0.0  # also drops empty parts
     if not keep.all():
