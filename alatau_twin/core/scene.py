@@ -98,8 +98,13 @@ class Scene:
         return [x for x in self.layers if isinstance(x, BuildingLayer)]
 
     def bounds(self) -> Bounds:
-        return union_bounds([layer.bounds() for layer in self.layers if layer.n_features or
-                             isinstance(layer, TerrainLayer)])
+        return union_bounds(
+            [
+                layer.bounds()
+                for layer in self.layers
+                if layer.n_features or isinstance(layer, TerrainLayer)
+            ]
+        )
 
     def set_date(self, date: Any, mode: str = "actual") -> None:
         """Move the time cursor: buildings with a schedule grow to their progress."""
@@ -109,9 +114,7 @@ class Scene:
                 if self.date is None:
                     layer.set_progress(np.ones(layer.n_features))
                 else:
-                    layer.set_progress(
-                        self.schedule.aligned(layer.table["id"], self.date, mode)
-                    )
+                    layer.set_progress(self.schedule.aligned(layer.table["id"], self.date, mode))
         self.date_changed.emit(self.date)
 
     def feature_count(self) -> int:

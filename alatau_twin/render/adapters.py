@@ -115,8 +115,8 @@ class VtkTerrainLayer(VtkLayer):
         shade = g.hillshade(azimuth_deg=315.0, altitude_deg=40.0, exaggeration=3.0)
         rgb = elevation_colors(g.z) * (0.55 + 0.45 * shade[..., None])
         # StructuredGrid points are ordered x fastest, then y (Fortran order of meshgrid).
-        self.mesh.point_data["rgb"] = (np.clip(rgb, 0, 1) * 255).astype(np.uint8).reshape(
-            -1, 3, order="C"
+        self.mesh.point_data["rgb"] = (
+            (np.clip(rgb, 0, 1) * 255).astype(np.uint8).reshape(-1, 3, order="C")
         )
         self.mesh.point_data["elevation"] = g.z.reshape(-1).astype(np.float32)
         actor = self.plotter.add_mesh(

@@ -20,8 +20,27 @@ from alatau_twin.render.scene_view import SceneView, plotter_theme
 from alatau_twin.render.theme import RenderTheme, get_theme
 
 
+def ensure_headless_backend() -> str:
+    """Pick a render window that needs no X server: EGL if present, else OSMesa.
+
+    VTK's default is an X window when ``DISPLAY`` is set (even to an empty string, which
+    prints "bad X server connection" and then falls back). Choosing explicitly keeps
+    ``alatau-twin render`` display-free under Xvfb, in CI and on servers alike. A value
+    the user set in ``VTK_DEFAULT_OPENGL_WINDOW`` wins.
+    """
+    import ctypes.util
+
+    if "VTK_DEFAULT_OPENGL_WINDOW" not in os.environ:
+        egl = ctypes.util.find_library("EGL")
+        os.environ["VTK_DEFAULT_OPENGL_WINDOW"] = (
+            "vtkEGLRenderWindow" if egl else "vtkOSOpenGLRenderWindow"
+        )
+    return os.environ["VTK_DEFAULT_OPENGL_WINDOW"]
+
+
 def offscreen_plotter(size: tuple[int, int]) -> pv.Plotter:
     """An off-screen plotter with the project's render settings (no MSAA)."""
+    ensure_headless_backend()
     return pv.Plotter(off_screen=True, window_size=list(size), theme=plotter_theme())
 
 

@@ -1,0 +1,5 @@
+"""``python -m alatau_twin`` is ``alatau-twin``."""
+
+from alatau_twin.cli.main import main
+
+raise SystemExit(main())

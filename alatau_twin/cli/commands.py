@@ -1,0 +1,77 @@
+"""Implementations of ``view``, ``render`` and ``info`` (cli layer).
+
+Kept apart from ``main.py`` so that parsing arguments imports nothing heavy; each
+function imports the layer it drives when called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from alatau_twin.cli.main import CliError
+
+
+def _load(sources: list[str], date: str | None = None, mode: str = "actual") -> Any:
+    from alatau_twin.io.loader import LoadError, load_scene
+
+    try:
+        scene = load_scene(sources)
+    except LoadError as exc:
+        raise CliError(str(exc)) from None
+    for message in scene.metadata.get("messages", []):
+        print(f"warning: {message}", file=sys.stderr)
+    if date is not None:
+        scene.set_date(date, mode)
+    return scene
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    t0 = time.perf_counter()
+    scene = _load(args.sources, args.date, "planned" if args.plan else "actual")
+    t_load = time.perf_counter() - t0
+    from alatau_twin.render.offscreen import render_scene, write_png_atomic
+
+    if args.view not in scene.views and args.view != "overview":
+        names = ", ".join(sorted(scene.views)) or "none"
+        raise CliError(f"unknown view {args.view!r}; this scene has: {names}")
+    t1 = time.perf_counter()
+    image = render_scene(
+        scene, size=args.size, view=args.view, theme=args.theme, overlays=not args.no_caption
+    )
+    out = write_png_atomic(image, args.output)
+    t_render = time.perf_counter() - t1
+    h, w = image.shape[:2]
+    print(
+        f"wrote {out} ({w}x{h}) in {time.perf_counter() - t0:.2f} s "
+        f"(load {t_load:.2f} s, render {t_render:.2f} s)"
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    scene = _load(args.sources, args.date)
+    from alatau_twin.io.summary import format_summary, scene_summary
+
+    summary = scene_summary(scene)
+    if args.json:
+        json.dump(summary, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_summary(summary))
+    return 0
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    from alatau_twin.ui.app import run_viewer
+
+    return run_viewer(
+        args.sources,
+        view=args.view,
+        date=args.date,
+        theme=args.theme,
+        quit_after_first_frame=args.quit_after_first_frame,
+    )

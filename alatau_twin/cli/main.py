@@ -1,0 +1,125 @@
+"""Command-line entry point ``alatau-twin`` (cli: the top layer).
+
+Only the standard library is imported at module level: every subcommand imports its
+heavy dependencies (VTK, Qt, geopandas) when it runs, so ``--help`` stays instant and
+light. With no subcommand the viewer opens the embedded Alatau sample twin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from alatau_twin import __version__
+
+EPILOG = """\
+examples:
+  alatau-twin                                   open the Alatau sample twin in the viewer
+  alatau-twin render --output city.png          render the sample headless (no display needed)
+  alatau-twin render --view gate --date 2030-06-01 --size 1920x1080 --output gate.png
+  alatau-twin info --json                       summary of layers, CRS, bounds, networks
+  alatau-twin bench extrusion                   run a benchmark against its same-run baseline
+"""
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit status 2."""
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``WxH`` -> (w, h), with a message a user understands."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1600x900, not {text!r}") from None
+    if not (16 <= w <= 16384 and 16 <= h <= 16384):
+        raise argparse.ArgumentTypeError(f"size {text} out of range (16..16384 per side)")
+    return w, h
+
+
+def parse_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"date must be YYYY-MM-DD, not {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="alatau-twin",
+        description="Alatau Twin: desktop digital twin of Alatau City. "
+        "With no command, opens the embedded Alatau sample twin.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"alatau-twin {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sources_help = "project file or data files (none: the embedded Alatau sample)"
+
+    v = sub.add_parser("view", help="open the viewer window (the default command)")
+    v.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
+    v.add_argument("--view", default=None, help="camera preset to start from")
+    v.add_argument("--date", type=parse_date, default=None, help="time cursor, YYYY-MM-DD")
+    v.add_argument("--theme", choices=["light", "dark"], default=None)
+    v.add_argument(
+        "--quit-after-first-frame",
+        action="store_true",
+        help="print the time to first frame and exit (for benchmarks and smoke tests)",
+    )
+
+    r = sub.add_parser("render", help="render to PNG with no display (EGL/OSMesa)")
+    r.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
+    r.add_argument("--output", "-o", required=True, help="PNG file to write")
+    r.add_argument("--size", type=parse_size, default=(1600, 900), help="WxH, default 1600x900")
+    r.add_argument("--view", default="overview", help="camera preset (see `info`)")
+    r.add_argument("--date", type=parse_date, default=None, help="show the city at YYYY-MM-DD")
+    r.add_argument("--plan", action="store_true", help="with --date: planned, not as-built")
+    r.add_argument("--theme", choices=["light", "dark"], default="light")
+    r.add_argument("--no-caption", action="store_true", help="omit title and basis text")
+
+    i = sub.add_parser("info", help="summary: layers, counts, CRS, bounds, what was inferred")
+    i.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    i.add_argument("--date", type=parse_date, default=None, help="progress at YYYY-MM-DD")
+
+    b = sub.add_parser("bench", help="run benchmarks under benchmarks/ against same-run baselines")
+    b.add_argument("names", nargs="*", metavar="NAME", help="benchmark names (default: all)")
+    b.add_argument("--json", action="store_true", help="print results as JSON")
+    b.add_argument("--quick", action="store_true", help="smaller sizes, for smoke tests")
+    b.add_argument("--list", action="store_true", help="list benchmarks and exit")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "view"
+    if args.command is None:
+        args.sources, args.view, args.date, args.theme = [], None, None, None
+        args.quit_after_first_frame = False
+    try:
+        if command == "view":
+            from alatau_twin.cli.commands import cmd_view
+
+            return cmd_view(args)
+        if command == "render":
+            from alatau_twin.cli.commands import cmd_render
+
+            return cmd_render(args)
+        if command == "info":
+            from alatau_twin.cli.commands import cmd_info
+
+            return cmd_info(args)
+        if command == "bench":
+            from alatau_twin.cli.bench import cmd_bench
+
+            return cmd_bench(args)
+    except CliError as exc:
+        print(f"alatau-twin {command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(command)

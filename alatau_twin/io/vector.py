@@ -1,0 +1,202 @@
+"""GIS vector files into layers: footprints, lines, points (io: geopandas, no Qt, no VTK).
+
+Whatever pyogrio reads (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet through
+geopandas) is reprojected into the scene frame and split by geometry type: polygons are
+extruded as buildings, lines and points become line and point layers. Every repair and
+guess is counted in the layer's report, so ``info`` can say what was measured, inferred
+or defaulted.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alatau_twin.core.attributes import AttributeTable
+from alatau_twin.core.extrude import extrude_footprints
+from alatau_twin.core.frame import SceneFrame
+from alatau_twin.core.layers import BuildingLayer, Layer, LayerReport, LineLayer, PointLayer
+from alatau_twin.core.style import USE_COLORS, categorical_colors
+
+STOREY_HEIGHT_M = 3.2
+DEFAULT_HEIGHT_M = 10.0
+_LEVEL_COLUMNS = ("building:levels", "levels", "floors", "num_floors", "storeys")
+_UNIT_RE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*(m|meters?|metres?|ft|feet|')?\s*$", re.I)
+
+
+class VectorError(ValueError):
+    """A vector file that cannot be used, with the file named in the message."""
+
+
+def parse_height(value: Any) -> float | None:
+    """A height in metres from a number or a string with units ("12.5 m", "40ft")."""
+    if value is None:
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        v = float(value)
+        return v if np.isfinite(v) and v > 0 else None
+    m = _UNIT_RE.match(str(value))
+    if not m:
+        return None
+    v = float(m.group(1).replace(",", "."))
+    if (m.group(2) or "").lower() in ("ft", "feet", "'"):
+        v *= 0.3048
+    return v if v > 0 else None
+
+
+def frame_for(gdf: Any) -> SceneFrame:
+    """A metric frame for data: its own CRS if projected in metres, else its UTM zone."""
+    crs = gdf.crs
+    if crs.is_projected and crs.axis_info[0].unit_name in ("metre", "meter") and crs.to_epsg():
+        epsg = int(crs.to_epsg())
+    else:
+        epsg = int(gdf.estimate_utm_crs().to_epsg())
+    xmin, ymin, xmax, ymax = gdf.to_crs(epsg).total_bounds
+    return SceneFrame(epsg, round((xmin + xmax) / 2, -2), round((ymin + ymax) / 2, -2))
+
+
+def read_vector(
+    path: str | Path, frame: SceneFrame | None = None, crs: str | None = None
+) -> tuple[list[Layer], SceneFrame]:
+    """Layers from one vector file, in ``frame`` (chosen from the data when None)."""
+    import geopandas as gpd
+    import shapely
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio/arrow raise many types; the user needs the file named
+        raise VectorError(f"{path}: cannot read as a GIS vector file ({exc})") from None
+    if crs:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    if gdf.crs is None:
+        raise VectorError(
+            f"{path}: the file has no CRS; give one with --crs EPSG:XXXX "
+            "(or a crs override in the project file)"
+        )
+    if frame is None:
+        frame = frame_for(gdf)
+    gdf = gdf.to_crs(frame.epsg)
+    report = LayerReport(source=str(path))
+    geoms = gdf.geometry.values
+    null = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
+    report.add("skipped_empty", int(null.sum()))
+    gdf = gdf[~null]
+    g = np.asarray(gdf.geometry.values)
+    g = shapely.transform(g, lambda xy: xy - np.array([frame.origin_e, frame.origin_n]))
+    types = shapely.get_type_id(g)
+    layers: list[Layer] = []
+    stem = path.name.split(".")[0]
+    poly = np.isin(types, (3, 6))
+    line = np.isin(types, (1, 2, 5))
+    pts = np.isin(types, (0, 4))
+    if poly.any():
+        layers.append(_buildings(stem, gdf[poly], g[poly], report))
+    if line.any():
+        layers.append(_lines(f"{stem} lines" if poly.any() else stem, gdf[line], g[line], path))
+    if pts.any():
+        layers.append(_points(f"{stem} points" if len(layers) else stem, gdf[pts], g[pts], path))
+    if not layers:
+        raise VectorError(f"{path}: no usable geometries ({int(null.sum())} empty or null)")
+    return layers, frame
+
+
+def _table(gdf: Any, prefix: str) -> AttributeTable:
+    cols: dict[str, Any] = {}
+    for c in gdf.columns:
+        if c == gdf.geometry.name:
+            continue
+        values = gdf[c].to_numpy()
+        if values.dtype.kind not in "biufUSO":
+            values = values.astype(str)
+        cols[str(c)] = values
+    ids = cols.get("id")
+    if ids is None or len(set(map(str, ids))) != len(gdf):
+        cols["id"] = np.array([f"{prefix}-{i}" for i in range(len(gdf))], dtype=object)
+    else:
+        cols["id"] = np.array([str(v) for v in ids], dtype=object)
+    return AttributeTable(cols)
+
+
+def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> BuildingLayer:
+    import shapely
+
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        fixed = shapely.make_valid(geoms[invalid])
+        # make_valid may return collections; keep their polygonal parts.
+        geoms[invalid] = [_polygonal(f) for f in fixed]
+        report.add("repaired", int(invalid.sum()))
+    table = _table(gdf, name)
+    n = len(gdf)
+    height = np.full(n, np.nan)
+    src = np.full(n, "defaulted", dtype=object)
+    if "height" in gdf.columns:
+        h = np.array([parse_height(v) for v in gdf["height"].to_numpy()], dtype=float)
+        ok = np.isfinite(h)
+        height[ok] = h[ok]
+        src[ok] = "measured"
+    for col in _LEVEL_COLUMNS:
+        if col in gdf.columns:
+            lv = np.array([parse_height(v) for v in gdf[col].to_numpy()], dtype=float)
+            use = ~np.isfinite(height) & np.isfinite(lv)
+            height[use] = lv[use] * STOREY_HEIGHT_M
+            src[use] = "inferred"
+    miss = ~np.isfinite(height)
+    height[miss] = DEFAULT_HEIGHT_M
+    for k in ("measured", "inferred", "defaulted"):
+        report.add(k, int((src == k).sum()))
+    if miss.any():
+        report.warnings.append(
+            f"{int(miss.sum())} buildings have no height or levels: drawn {DEFAULT_HEIGHT_M:g} m"
+        )
+    table["height"] = height
+    table["height_source"] = src
+    mesh = extrude_footprints(geoms, height, base=0.0)
+    layer = BuildingLayer(name, mesh, table, footprints=geoms, report=report)
+    use = table.get("use", table.get("class", table.get("building")))
+    if use is not None:
+        layer.colors = categorical_colors(use, USE_COLORS)
+    else:
+        layer.colors[:] = USE_COLORS["residential"]
+    return layer
+
+
+def _polygonal(geom: Any) -> Any:
+    import shapely
+
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def _lines(name: str, gdf: Any, geoms: np.ndarray, path: Path) -> LineLayer:
+    import shapely
+
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    lines = [
+        np.column_stack([c, np.full(len(c), 1.0)]) for c in map(shapely.get_coordinates, parts)
+    ]
+    table = _table(gdf.iloc[index], name)
+    layer = LineLayer(name, lines, table, report=LayerReport(source=str(path)))
+    layer.colors[:] = (90, 90, 90)
+    return layer
+
+
+def _points(name: str, gdf: Any, geoms: np.ndarray, path: Path) -> PointLayer:
+    import shapely
+
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    xy = shapely.get_coordinates(parts)
+    pts = np.column_stack([xy, np.full(len(xy), 2.0)])
+    layer = PointLayer(name, pts, _table(gdf.iloc[index], name), report=LayerReport(str(path)))
+    layer.colors[:] = (220, 60, 60)
+    return layer
