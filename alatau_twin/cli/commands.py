@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Any
 
-from alatau_twin.cli.main import CliError
+from alatau_twin.cli.main import T_START, CliError
 
 
 def _load(sources: list[str], date: str | None = None, mode: str = "actual") -> Any:
@@ -74,4 +74,5 @@ def cmd_view(args: argparse.Namespace) -> int:
         date=args.date,
         theme=args.theme,
         quit_after_first_frame=args.quit_after_first_frame,
+        t_start=T_START,
     )

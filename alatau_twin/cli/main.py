@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 
 from alatau_twin import __version__
+
+T_START = time.perf_counter()
 
 EPILOG = """\
 examples:
