@@ -1,0 +1,42 @@
+"""Shared fixtures: the sample scene (built once), paths, and output folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def sample_scene():
+    """The embedded Alatau sample, built once per test session (read-only use only)."""
+    from alatau_twin.io.sample import build_sample_scene
+
+    return build_sample_scene()
+
+
+@pytest.fixture()
+def fresh_sample_scene():
+    """A sample scene a test may modify."""
+    from alatau_twin.io.sample import build_sample_scene
+
+    return build_sample_scene()
+
+
+@pytest.fixture(scope="session")
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY"))
