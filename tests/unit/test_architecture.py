@@ -38,7 +38,8 @@ def test_help_imports_no_qt_vtk_or_geopandas() -> None:
         "from alatau_twin.cli.main import main\n"
         "buf = io.StringIO()\n"
         "with contextlib.redirect_stdout(buf):\n"
-        "    try:\n        main(['--help'])\n    except SystemExit as e:\n        assert e.code == 0\n"
+        "    try:\n        main(['--help'])\n"
+        "    except SystemExit as e:\n        assert e.code == 0\n"
         "assert 'render' in buf.getvalue()\n"
     )
     mods = _modules_after(code)

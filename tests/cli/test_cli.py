@@ -1,0 +1,132 @@
+"""The commands a user types, end to end, in a subprocess with no display."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, display: bool = False, timeout: int = 240) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if not display:
+        env.pop("DISPLAY", None)  # headless means no X server at all
+    return subprocess.run(
+        [sys.executable, "-m", "alatau_twin", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_render_sample_without_display_writes_png_of_asked_size(tmp_path) -> None:
+    from PIL import Image
+
+    out = tmp_path / "city.png"
+    proc = run("render", "--output", str(out), "--size", "640x360")
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote" in proc.stdout
+    img = np.asarray(Image.open(out).convert("RGB"))
+    assert img.shape == (360, 640, 3)
+    assert img.std() > 15  # a picture, not a blank frame
+    assert not list(tmp_path.glob(".city.png.*")), "temporary file left behind"
+
+
+def test_render_district_view_at_a_date(tmp_path) -> None:
+    out = tmp_path / "gate.png"
+    proc = run(
+        "render",
+        "--view",
+        "gate",
+        "--date",
+        "2030-06-01",
+        "--output",
+        str(out),
+        "--size",
+        "480x270",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.stat().st_size > 10_000
+
+
+def test_render_rejects_unknown_view_naming_the_choices(tmp_path) -> None:
+    proc = run("render", "--view", "moon", "--output", str(tmp_path / "x.png"))
+    assert proc.returncode == 2
+    assert "unknown view 'moon'" in proc.stderr and "gate" in proc.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_bad_size_and_date_are_explained() -> None:
+    proc = run("render", "--output", "x.png", "--size", "12")
+    assert proc.returncode == 2 and "size must look like" in proc.stderr
+    proc = run("render", "--output", "x.png", "--date", "2030-13-01")
+    assert proc.returncode == 2 and "YYYY-MM-DD" in proc.stderr
+
+
+def test_info_json_summarises_the_sample() -> None:
+    proc = run("info", "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["crs"]["epsg"] == 32643
+    names = [layer["name"] for layer in info["layers"]]
+    for name in ("Terrain", "Districts", "Buildings", "Roads", "Power lines", "Water mains"):
+        assert name in names
+    buildings = next(x for x in info["layers"] if x["name"] == "Buildings")
+    assert buildings["features"] > 10_000
+    assert set(buildings["basis"]) <= {"fact", "derived", "illustrative"}
+    ll = info["bounds_lonlat"]
+    assert 43.2 < ll["south"] < ll["north"] < 44.0 and 76.8 < ll["west"] < ll["east"] < 77.4
+    assert {"power", "water"} <= set(info["networks"])
+    assert {"overview", "gate", "golden", "growing", "green"} <= set(info["views"])
+
+
+def test_info_text_and_date(tmp_path) -> None:
+    proc = run("info", "--date", "2030-06-01")
+    assert proc.returncode == 0, proc.stderr
+    assert "EPSG:32643" in proc.stdout and "at 2030-06-01" in proc.stdout
+
+
+def test_info_on_real_geoparquet_reports_measured_and_defaulted(data_dir) -> None:
+    proc = run("info", str(data_dir / "vector" / "overture_buildings.parquet"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    layer = json.loads(proc.stdout)["layers"][0]
+    assert layer["features"] == 100
+    # SOURCES.md: height is set on 39 of the 100 Overture buildings.
+    assert layer["report"]["counts"] == {"measured": 39, "defaulted": 61}
+
+
+def test_broken_file_is_named_and_other_files_still_load(tmp_path, data_dir) -> None:
+    bad = tmp_path / "broken.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [')
+    good = data_dir / "vector" / "overture_buildings.parquet"
+    proc = run("info", str(bad), str(good), "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert "broken.geojson" in proc.stderr
+    assert json.loads(proc.stdout)["layers"][0]["features"] == 100
+    proc = run("info", str(bad))
+    assert proc.returncode == 2 and "broken.geojson" in proc.stderr
+
+
+def test_help_lists_the_commands() -> None:
+    proc = run("--help")
+    assert proc.returncode == 0
+    for word in ("render", "info", "bench", "view"):
+        assert word in proc.stdout
+
+
+@pytest.mark.qt
+def test_viewer_opens_and_reports_first_frame(has_display) -> None:
+    if not has_display:
+        pytest.fail("needs Xvfb: run through tests/run.sh")
+    proc = run("view", "--quit-after-first-frame", display=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "first frame after" in proc.stdout

@@ -1,0 +1,45 @@
+"""Qt fixtures: real windows under Xvfb, and a teardown that fails on leaks.
+
+Like napari's ``make_napari_viewer``: the fixture owns every window it makes, closes
+them, and then checks that no QtInteractor is left open and no top-level window is
+left visible, so a test that leaks GL contexts or widgets fails where it leaked.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+
+import pytest
+
+
+def _open_interactors() -> list[object]:
+    from pyvistaqt import QtInteractor
+
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, QtInteractor) and not o._closed]
+
+
+@pytest.fixture()
+def make_window(qtbot, qapp):
+    if not os.environ.get("DISPLAY"):
+        pytest.fail("Qt window tests need a display: run them through tests/run.sh (Xvfb)")
+    from alatau_twin.ui.main_window import MainWindow
+
+    made: list[MainWindow] = []
+    before = len(_open_interactors())
+
+    def factory(scene, **kw) -> MainWindow:
+        window = MainWindow(scene, **kw)
+        made.append(window)
+        return window
+
+    yield factory
+    for window in made:
+        window.close()
+        window.deleteLater()
+    qapp.processEvents()
+    leaked = len(_open_interactors()) - before
+    assert leaked == 0, f"{leaked} QtInteractor(s) left open"
+    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
+    assert not visible, f"windows left open: {visible}"
