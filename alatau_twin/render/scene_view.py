@@ -42,6 +42,7 @@ class SceneView:
         request_render: Callable[[], None] | None = None,
         *,
         labels: bool = True,
+        legend: bool = True,
     ) -> None:
         self.plotter = plotter
         self.scene = scene
@@ -54,6 +55,9 @@ class SceneView:
             self._add(layer)
         if labels:
             self._add_labels()
+        self._legend = False
+        if legend:
+            self._add_legend()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
         self.apply_view(scene.views.get("overview"))
@@ -135,6 +139,40 @@ class SceneView:
             )
             self._label_actors.append(actor)
 
+    def legend_entries(self) -> list[tuple[str, tuple[int, int, int]]]:
+        """(label, colour) pairs: building uses present (most common first), then networks."""
+        from alatau_twin.core.style import NETWORK_COLORS, USE_COLORS
+
+        entries: list[tuple[str, tuple[int, int, int]]] = []
+        counts: dict[str, int] = {}
+        for layer in self.scene.building_layers():
+            if "use" in layer.table:
+                for use, n in layer.table.value_counts("use").items():
+                    counts[use] = counts.get(use, 0) + n
+        for use in sorted(counts, key=lambda u: (-counts[u], u))[:10]:
+            if use in USE_COLORS:
+                entries.append((use, USE_COLORS[use]))
+        for kind, label in (("power", "power network"), ("water", "water network")):
+            if kind in self.scene.networks:
+                entries.append((label, NETWORK_COLORS[kind]))
+        return entries
+
+    def _add_legend(self) -> None:
+        entries = self.legend_entries()
+        if not entries:
+            return
+        labels = [[label, [c / 255 for c in rgb]] for label, rgb in entries]
+        self.plotter.add_legend(
+            labels,
+            bcolor=self.theme.sky_bottom,
+            background_opacity=0.75,
+            face="rectangle",
+            loc="lower right",
+            size=(0.16, 0.03 * len(labels) + 0.02),
+            name="legend",
+        )
+        self._legend = True
+
     # -- camera --------------------------------------------------------------------
     def apply_view(self, view: CameraView | str | None) -> None:
         """Put the camera at a named preset (or fit the scene if there is none)."""
@@ -182,3 +220,6 @@ class SceneView:
         for actor in self._label_actors:
             self.plotter.remove_actor(actor, render=False)
         self._label_actors.clear()
+        if self._legend:
+            self.plotter.remove_legend(render=False)
+            self._legend = False

@@ -49,6 +49,8 @@ class MainWindow(QMainWindow):
         self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
         self.plotter.setObjectName("viewport")
         self.setCentralWidget(self.plotter.interactor)
+        # Terrain style keeps the horizon level: left-drag orbits, Shift+drag pans.
+        self.plotter.enable_terrain_style(mouse_wheel_zooms=True, shift_pans=True)
         self.scheduler = RenderScheduler(self.plotter.render, self)
         self.scene_view = SceneView(
             self.plotter, scene, get_theme(theme), request_render=self.scheduler.request
