@@ -124,8 +124,13 @@ class HeightGrid:
         azimuth_deg: float = 315.0,
         altitude_deg: float = 45.0,
         exaggeration: float = 1.0,
+        smooth: float = 0.0,
     ) -> np.ndarray:
         """Lambertian hillshade in ``[0, 1]``, shape ``(ny, nx)``.
+
+        ``smooth`` is a Gaussian sigma in cells applied to the heights first: SRTM
+        resampled from a 3" lat/lon grid onto a 100 m grid is piecewise linear, and its
+        gradients alternate from row to row, which shows as stripes in a raw hillshade.
 
         ``azimuth_deg`` is the compass direction the light comes *from* (clockwise
         from north, +y); ``altitude_deg`` its angle above the horizon. Gradients
@@ -135,6 +140,10 @@ class HeightGrid:
         """
         z = np.nan_to_num(self.z.astype(np.float64), nan=float(np.nanmean(self.z)))
         z = z * float(exaggeration)
+        if smooth > 0:
+            from scipy.ndimage import gaussian_filter
+
+            z = gaussian_filter(z, smooth, mode="nearest")
         if self.ny > 1:
             dz_dy = np.gradient(z, self.dy, axis=0)
         else:

@@ -312,7 +312,7 @@ def build_sample_scene(terrain_path: Path | None = None) -> Scene:
     scene.networks["power"] = ctx.networks["power"]
     scene.networks["water"] = ctx.networks["water"]
     scene.schedule = sched.build()
-    scene.views = _views(ctx)
+    scene.views = _views(ctx, blayer)
     scene.metadata["landmarks"] = _landmarks(frame)
     scene.metadata["generator"] = "alatau_twin.io.sample"
     scene.metadata["notes"] = [GREEN_SHIFT_NOTE, *ctx.notes]
@@ -1684,7 +1684,7 @@ def _districts_layer(ctx: _Context, micro: list[Polygon]) -> AreaLayer:
         TriangleMesh.concatenate(meshes),
         outlines,
         table,
-        opacity=0.25,
+        opacity=0.15,
         report=report,
         group="Planning",
     )
@@ -2506,7 +2506,7 @@ def _fit_distance(
     return round(hi, 0)
 
 
-def _views(ctx: _Context) -> dict[str, CameraView]:
+def _views(ctx: _Context, buildings: BuildingLayer) -> dict[str, CameraView]:
     xmin, xmax, ymin, ymax = ctx.grid.bounds
     zmin, zmax = ctx.grid.z_range
 
@@ -2529,17 +2529,41 @@ def _views(ctx: _Context) -> dict[str, CameraView]:
         dist = _fit_distance(box(x0, x1, y0, y1, zlo, zlo + ztop), target, az, el)
         return CameraView.orbit(name, target, dist, azimuth=az, elevation=el, title=title)
 
+    # The overview frames the city (districts and microdistricts plus a margin), not the
+    # whole 66 km terrain tile, seen from the south so north is up the screen.
+    city = [ctx.district_polys[d.key].bounds for d in DISTRICTS]
+    micro_b = _micro_bounds(ctx)
+    cx0 = min(b[0] for b in city) - 2500.0
+    cy0 = min(b[1] for b in city) - 2500.0
+    cx1 = max(b[2] for b in city) + 2500.0
+    cy1 = max(b[3] for b in city) + 2500.0
+    if micro_b is not None:
+        cx0, cx1 = min(cx0, micro_b[0]), max(cx1, micro_b[1])
+        cy0, cy1 = min(cy0, micro_b[2]), max(cy1, micro_b[3])
     views = {
         "overview": view(
-            "overview", "Alatau City overview", (xmin, xmax, ymin, ymax), 22.5, 40.0, 0.0
+            "overview",
+            "Alatau City overview",
+            (max(cx0, xmin), min(cx1, xmax), max(cy0, ymin), min(cy1, ymax)),
+            0.0,
+            38.0,
+            0.0,
         ),
         "top": view("top", "Top view (north up)", (xmin, xmax, ymin, ymax), 0.0, 90.0, 0.0),
     }
     titles = {"GATE": "gate", "GOLD": "golden", "GROW": "growing", "GREEN": "green"}
+    # District views frame the district's buildings (the built-up core), not its whole
+    # planned area, so the towers read at 16:9.
+    district_col = buildings.table["district"].astype(str)
     for d in DISTRICTS:
-        x0, y0, x1, y1 = ctx.district_polys[d.key].bounds
+        rows = np.nonzero(district_col == d.name)[0]
+        if len(rows):
+            x0, y0, x1, y1 = shapely.total_bounds(buildings.footprints[rows])
+            x0, y0, x1, y1 = x0 - 300.0, y0 - 300.0, x1 + 300.0, y1 + 300.0
+        else:
+            x0, y0, x1, y1 = ctx.district_polys[d.key].bounds
         views[titles[d.key]] = view(
-            titles[d.key], f"{d.name} district", (x0, x1, y0, y1), 22.5, 40.0, 120.0
+            titles[d.key], f"{d.name} district", (x0, x1, y0, y1), 20.0, 35.0, 120.0
         )
     micro = [p for p in (_micro_bounds(ctx),) if p is not None]
     if micro:

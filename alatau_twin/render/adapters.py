@@ -53,8 +53,9 @@ def polylines(points: np.ndarray, offsets: np.ndarray) -> pv.PolyData:
     for start, count in zip(offsets[:-1][keep], counts[keep], strict=True):
         cells.append(np.concatenate([[count], np.arange(start, start + count)]))
     lines = np.concatenate(cells).astype(np.int64) if cells else np.zeros(0, np.int64)
-    pd = pv.PolyData(np.asarray(points, float))
-    pd.lines = lines
+    # Passing lines to the constructor: PolyData(points) alone would add a vertex cell
+    # per point and shift the per-cell arrays.
+    pd = pv.PolyData(np.asarray(points, float), lines=lines)
     pd.cell_data["feature_index"] = np.nonzero(keep)[0].astype(np.int32)
     return pd
 
@@ -111,9 +112,11 @@ class VtkTerrainLayer(VtkLayer):
         g = self.layer.grid
         xx, yy = np.meshgrid(g.x, g.y)
         zz = self.layer.display_z(g.z)
-        self.mesh = pv.StructuredGrid(xx, yy, zz.astype(float))
-        shade = g.hillshade(azimuth_deg=315.0, altitude_deg=40.0, exaggeration=3.0)
-        rgb = elevation_colors(g.z) * (0.55 + 0.45 * shade[..., None])
+        # pyvista flattens the coordinate arrays in Fortran order; passing them transposed
+        # (nx, ny) makes x vary fastest, matching a C-order flatten of (ny, nx) arrays.
+        self.mesh = pv.StructuredGrid(xx.T, yy.T, zz.astype(float).T)
+        shade = g.hillshade(azimuth_deg=315.0, altitude_deg=40.0, exaggeration=2.0, smooth=3.0)
+        rgb = elevation_colors(g.z) * (0.5 + 0.55 * shade[..., None])
         # StructuredGrid points are ordered x fastest, then y (Fortran order of meshgrid).
         self.mesh.point_data["rgb"] = (
             (np.clip(rgb, 0, 1) * 255).astype(np.uint8).reshape(-1, 3, order="C")
@@ -124,9 +127,9 @@ class VtkTerrainLayer(VtkLayer):
             scalars="rgb",
             rgb=True,
             name=f"terrain:{self.layer.name}",
-            ambient=0.35,
-            diffuse=0.75,
-            specular=0.0,
+            # The baked hillshade is the lighting: VTK's flat shading of 100 m facets
+            # would add stripes, and unlit terrain is cheaper on llvmpipe.
+            lighting=False,
             pickable=True,
             reset_camera=False,
             render=False,

@@ -55,7 +55,7 @@ class SceneView:
             self._add(layer)
         if labels:
             self._add_labels()
-        self._legend = False
+        self._legend: Any = None
         if legend:
             self._add_legend()
         scene.layers.inserted.connect(self._on_inserted)
@@ -158,20 +158,35 @@ class SceneView:
         return entries
 
     def _add_legend(self) -> None:
+        """A legend box with colour swatches and text in the theme's colour.
+
+        Built on vtkLegendBoxActor with image icons: pyvista's add_legend draws each
+        label in its swatch colour, and pale swatches (housing) become unreadable.
+        """
+        from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
+
         entries = self.legend_entries()
         if not entries:
             return
-        labels = [[label, [c / 255 for c in rgb]] for label, rgb in entries]
-        self.plotter.add_legend(
-            labels,
-            bcolor=self.theme.sky_bottom,
-            background_opacity=0.75,
-            face="rectangle",
-            loc="lower right",
-            size=(0.16, 0.03 * len(labels) + 0.02),
-            name="legend",
-        )
-        self._legend = True
+        legend = vtkLegendBoxActor()
+        legend.SetNumberOfEntries(len(entries))
+        text = pv.Color(self.theme.text).float_rgb
+        for i, (label, rgb) in enumerate(entries):
+            icon = pv.ImageData(dimensions=(8, 8, 1))
+            icon.point_data["rgb"] = np.tile(np.array(rgb, np.uint8), (64, 1))
+            legend.SetEntry(i, icon, label, text)
+        legend.UseBackgroundOn()
+        legend.SetBackgroundColor(pv.Color(self.theme.sky_bottom).float_rgb)
+        legend.SetBackgroundOpacity(0.8)
+        legend.BorderOff()
+        legend.GetEntryTextProperty().SetFontSize(14)
+        height = min(0.028 * len(entries) + 0.01, 0.6)
+        legend.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
+        legend.GetPositionCoordinate().SetValue(0.87, 0.03)
+        legend.GetPosition2Coordinate().SetCoordinateSystemToNormalizedViewport()
+        legend.GetPosition2Coordinate().SetValue(0.12, height)
+        self.plotter.renderer.AddViewProp(legend)
+        self._legend = legend
 
     # -- camera --------------------------------------------------------------------
     def apply_view(self, view: CameraView | str | None) -> None:
@@ -220,6 +235,6 @@ class SceneView:
         for actor in self._label_actors:
             self.plotter.remove_actor(actor, render=False)
         self._label_actors.clear()
-        if self._legend:
-            self.plotter.remove_legend(render=False)
-            self._legend = False
+        if self._legend is not None:
+            self.plotter.renderer.RemoveViewProp(self._legend)
+            self._legend = None

@@ -23,7 +23,7 @@ class RenderTheme:
     road_width_px: float = 2.0
     highway_width_px: float = 4.0
     network_width_px: float = 3.0
-    station_size_px: float = 9.0
+    station_size_px: float = 6.0
     fxaa: bool = True
 
 

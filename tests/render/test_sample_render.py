@@ -105,3 +105,19 @@ def test_later_date_draws_more_built_volume(fresh_sample_scene) -> None:
     late = render_scene(fresh_sample_scene, size=SIZE, view="gate", overlays=False)
     assert late_volume > 1.5 * early_volume
     assert np.abs(late.astype(int) - early).mean() > 1.0
+
+
+def test_terrain_colours_follow_their_points(sample_scene) -> None:
+    """Point colours must belong to their own points (a transposed grid paints stripes)."""
+    from alatau_twin.render.adapters import VtkTerrainLayer
+    from alatau_twin.render.offscreen import offscreen_plotter
+    from alatau_twin.render.theme import LIGHT
+
+    plotter = offscreen_plotter((64, 64))
+    adapter = VtkTerrainLayer(plotter, sample_scene.terrain, LIGHT, lambda: None)
+    grid = sample_scene.terrain.grid
+    pts = adapter.mesh.points
+    z_true = grid.elevation_at(pts[:, 0], pts[:, 1])
+    assert np.allclose(adapter.mesh.point_data["elevation"], z_true, atol=0.05)
+    adapter.close()
+    plotter.close()
