@@ -62,12 +62,13 @@ def _first_frame(cmd: list[str]) -> float:
 
 
 def _median_frame(plotter, n: int) -> float:
-    plotter.render()
+    # ren_win.Render(), not plotter.render(): pyvista skips renders before the first show.
+    plotter.ren_win.Render()
     times = []
     for i in range(n):
         plotter.camera.azimuth += 0.5 if i % 2 else -0.5  # a real change each frame
         t0 = time.perf_counter()
-        plotter.render()
+        plotter.ren_win.Render()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 

@@ -74,3 +74,49 @@ def test_about_box_says_what_is_real(make_window, qtbot, sample_scene) -> None:
     qtbot.waitUntil(box.isVisible, timeout=5000)
     assert "illustrative" in box.text()
     box.close()
+
+
+def _drag(qtbot, widget, start, end, button=None, modifier=None) -> None:
+    from PySide6.QtCore import QPoint
+
+    button = button or Qt.MouseButton.LeftButton
+    modifier = modifier or Qt.KeyboardModifier.NoModifier
+    qtbot.mousePress(widget, button, modifier, QPoint(*start))
+    steps = 8
+    for i in range(1, steps + 1):
+        x = start[0] + (end[0] - start[0]) * i // steps
+        y = start[1] + (end[1] - start[1]) * i // steps
+        qtbot.mouseMove(widget, QPoint(x, y))
+    qtbot.mouseRelease(widget, button, modifier, QPoint(*end))
+
+
+def test_mouse_drag_orbits_and_wheel_zooms(make_window, qtbot, sample_scene) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(sample_scene)
+    _show(window, qtbot)
+    widget = window.plotter.interactor
+    cam = window.plotter.camera
+    before = np.array(cam.position)
+    cx, cy = widget.width() // 2, widget.height() // 2
+    _drag(qtbot, widget, (cx, cy), (cx + 120, cy))
+    after = np.array(cam.position)
+    assert np.linalg.norm(after - before) > 100.0, "a left drag did not orbit the camera"
+    # FXAA is dropped while moving and back once the camera is still.
+    assert window.plotter.renderer.GetUseFXAA()
+    distance = cam.distance
+    pos = QPointF(cx, cy)
+    event = QWheelEvent(
+        pos,
+        widget.mapToGlobal(QPoint(cx, cy)).toPointF(),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+    assert cam.distance < distance, "the wheel did not zoom in"

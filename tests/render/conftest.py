@@ -12,8 +12,12 @@ BASELINES = Path(__file__).parent / "baselines"
 OUTPUT = Path(__file__).parent / "_output"
 
 
-def compare_with_baseline(image: np.ndarray, name: str, tolerance: float = 6.0) -> float:
-    """Mean absolute RGB difference with ``baselines/<name>.png``; fails above tolerance.
+def compare_with_baseline(
+    image: np.ndarray, name: str, tolerance: float = 2.0, changed_fraction: float = 0.005
+) -> float:
+    """Compare with ``baselines/<name>.png``: mean absolute RGB difference at most
+    ``tolerance`` and at most ``changed_fraction`` of pixels changed by more than 40 in a
+    channel (the mean alone is dominated by sky and misses a moved network).
 
     Set ``ALATAU_UPDATE_BASELINES=1`` to (re)write the baseline after a deliberate change;
     a missing baseline fails, so CI never blesses its own output.
@@ -30,6 +34,11 @@ def compare_with_baseline(image: np.ndarray, name: str, tolerance: float = 6.0) 
         pytest.fail(f"no baseline {path}; run with ALATAU_UPDATE_BASELINES=1 after looking at it")
     base = np.asarray(Image.open(path).convert("RGB"))
     assert base.shape == image.shape, f"size {image.shape} differs from baseline {base.shape}"
-    diff = float(np.abs(base.astype(np.int16) - image.astype(np.int16)).mean())
+    delta = np.abs(base.astype(np.int16) - image.astype(np.int16))
+    diff = float(delta.mean())
+    changed = float((delta.max(axis=2) > 40).mean())
     assert diff <= tolerance, f"{name}: mean difference {diff:.2f} > {tolerance} (see {OUTPUT})"
+    assert changed <= changed_fraction, (
+        f"{name}: {changed:.2%} of pixels changed > {changed_fraction:.2%} (see {OUTPUT})"
+    )
     return diff

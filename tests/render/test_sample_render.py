@@ -107,8 +107,9 @@ def test_later_date_draws_more_built_volume(fresh_sample_scene) -> None:
     assert np.abs(late.astype(int) - early).mean() > 1.0
 
 
-def test_terrain_colours_follow_their_points(sample_scene) -> None:
-    """Point colours must belong to their own points (a transposed grid paints stripes)."""
+def test_terrain_points_and_texture_follow_the_grid(sample_scene) -> None:
+    """Points carry their own elevation and texture coordinates (a transposed grid
+    paints stripes and puts the reservoir in the wrong corner)."""
     from alatau_twin.render.adapters import VtkTerrainLayer
     from alatau_twin.render.offscreen import offscreen_plotter
     from alatau_twin.render.theme import LIGHT
@@ -119,5 +120,13 @@ def test_terrain_colours_follow_their_points(sample_scene) -> None:
     pts = adapter.mesh.points
     z_true = grid.elevation_at(pts[:, 0], pts[:, 1])
     assert np.allclose(adapter.mesh.point_data["elevation"], z_true, atol=0.05)
+    assert np.allclose(adapter.mesh.points[:, 2], z_true, atol=0.05)
+    tc = adapter.mesh.active_texture_coordinates
+    xmin, xmax, ymin, ymax = grid.bounds
+    assert np.allclose(tc[:, 0], (pts[:, 0] - xmin) / (xmax - xmin))
+    assert np.allclose(tc[:, 1], (pts[:, 1] - ymin) / (ymax - ymin))
+    # The texture's first row is the south edge: its colours are those of the lowest row.
+    image = adapter.texture.to_image()
+    assert image.dimensions[:2] == (grid.nx, grid.ny)
     adapter.close()
     plotter.close()
