@@ -10,13 +10,14 @@ so an interrupted rebuild never leaves a truncated asset behind.
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from alatau_twin.core.terrain import HeightGrid
+from alatau_twin.io.atomic import atomic_write
 
 FORMAT_VERSION = 1
 _REQUIRED_KEYS = ("z_dm", "x0", "y0", "dx", "dy", "epsg", "origin_e", "origin_n", "source")
@@ -39,34 +40,24 @@ def save_height_grid(grid: HeightGrid, path: str | os.PathLike[str]) -> None:
     """Write ``grid`` to ``path`` as a compressed ``.npz``, atomically."""
     p = Path(path)
     z_dm = heights_to_dm(grid.z)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            # A file object (not a name) stops numpy from appending ".npz".
-            np.savez_compressed(
-                fh,
-                format_version=np.int32(FORMAT_VERSION),
-                z_dm=z_dm,
-                x0=np.float64(grid.x0),
-                y0=np.float64(grid.y0),
-                dx=np.float64(grid.dx),
-                dy=np.float64(grid.dy),
-                epsg=np.int32(grid.epsg),
-                origin_e=np.float64(grid.origin_e),
-                origin_n=np.float64(grid.origin_n),
-                source=np.array(grid.source, dtype=np.str_),
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, p)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
+
+    def write(fh: BinaryIO) -> None:
+        # A file object (not a name) stops numpy from appending ".npz".
+        np.savez_compressed(
+            fh,
+            format_version=np.int32(FORMAT_VERSION),
+            z_dm=z_dm,
+            x0=np.float64(grid.x0),
+            y0=np.float64(grid.y0),
+            dx=np.float64(grid.dx),
+            dy=np.float64(grid.dy),
+            epsg=np.int32(grid.epsg),
+            origin_e=np.float64(grid.origin_e),
+            origin_n=np.float64(grid.origin_n),
+            source=np.array(grid.source, dtype=np.str_),
+        )
+
+    atomic_write(p, write)
 
 
 def load_height_grid(path: str | os.PathLike[str]) -> HeightGrid:

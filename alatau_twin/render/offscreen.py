@@ -8,14 +8,14 @@ call works on a server, in CI and under Xvfb alike.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyvista as pv
 
 from alatau_twin.core.scene import Scene
+from alatau_twin.io.atomic import atomic_write
 from alatau_twin.render.scene_view import SceneView, plotter_theme
 from alatau_twin.render.theme import RenderTheme, get_theme
 
@@ -89,14 +89,8 @@ def write_png_atomic(image: np.ndarray, output: str | os.PathLike[str]) -> Path:
     """Write a PNG so that a reader never sees a half-written file."""
     from PIL import Image  # pillow comes with pyvista
 
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".png", dir=out.parent)
-    os.close(fd)
-    try:
-        Image.fromarray(np.ascontiguousarray(image)).save(tmp, format="PNG")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    def write(fh: BinaryIO) -> None:
+        Image.fromarray(np.ascontiguousarray(image)).save(fh, format="PNG")
+
+    out = atomic_write(output, write)
     return out
