@@ -15,11 +15,13 @@ from typing import Any
 from alatau_twin.cli.main import T_START, CliError
 
 
-def _load(sources: list[str], date: str | None = None, mode: str = "actual") -> Any:
+def _load(
+    sources: list[str], date: str | None = None, mode: str = "actual", crs: str | None = None
+) -> Any:
     from alatau_twin.io.loader import LoadError, load_scene
 
     try:
-        scene = load_scene(sources)
+        scene = load_scene(sources, crs=crs)
     except LoadError as exc:
         raise CliError(str(exc)) from None
     for message in scene.metadata.get("messages", []):
@@ -31,7 +33,7 @@ def _load(sources: list[str], date: str | None = None, mode: str = "actual") -> 
 
 def cmd_render(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    scene = _load(args.sources, args.date, "planned" if args.plan else "actual")
+    scene = _load(args.sources, args.date, "planned" if args.plan else "actual", args.crs)
     t_load = time.perf_counter() - t0
     from alatau_twin.render.offscreen import render_scene, write_png_atomic
 
@@ -53,7 +55,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    scene = _load(args.sources, args.date)
+    scene = _load(args.sources, args.date, crs=args.crs)
     from alatau_twin.io.summary import format_summary, scene_summary
 
     summary = scene_summary(scene)
@@ -75,4 +77,5 @@ def cmd_view(args: argparse.Namespace) -> int:
         theme=args.theme,
         quit_after_first_frame=args.quit_after_first_frame,
         t_start=T_START,
+        crs=args.crs,
     )

@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("view", help="open the viewer window (the default command)")
     v.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
+    v.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
     v.add_argument("--view", default=None, help="camera preset to start from")
     v.add_argument("--date", type=parse_date, default=None, help="time cursor, YYYY-MM-DD")
     v.add_argument("--theme", choices=["light", "dark"], default=None)
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render to PNG with no display (EGL/OSMesa)")
     r.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
+    r.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
     r.add_argument("--output", "-o", required=True, help="PNG file to write")
     r.add_argument("--size", type=parse_size, default=(1600, 900), help="WxH, default 1600x900")
     r.add_argument("--view", default="overview", help="camera preset (see `info`)")
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("info", help="summary: layers, counts, CRS, bounds, what was inferred")
     i.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
+    i.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.add_argument("--date", type=parse_date, default=None, help="progress at YYYY-MM-DD")
 
@@ -101,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "view"
     if args.command is None:
-        args.sources, args.view, args.date, args.theme = [], None, None, None
+        args.sources, args.view, args.date, args.theme, args.crs = [], None, None, None, None
         args.quit_after_first_frame = False
     try:
         if command == "view":

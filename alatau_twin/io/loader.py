@@ -14,15 +14,29 @@ from alatau_twin.core.layers import Layer
 from alatau_twin.core.scene import Scene, SceneInfo
 from alatau_twin.core.views import CameraView
 
-VECTOR_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet", ".gml", ".kml"}
+VECTOR_SUFFIXES = {
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".shp",
+    ".fgb",
+    ".parquet",
+    ".gml",
+    ".kml",
+    ".csv",
+    ".gpx",
+}
 
 
 class LoadError(Exception):
     """Nothing usable could be loaded; the message names each file and the reason."""
 
 
-def load_scene(sources: Sequence[str | Path] = ()) -> Scene:
-    """The sample when ``sources`` is empty, else a scene of the named files."""
+def load_scene(sources: Sequence[str | Path] = (), crs: str | None = None) -> Scene:
+    """The sample when ``sources`` is empty, else a scene of the named files.
+
+    ``crs`` (e.g. ``"EPSG:32643"``) is assigned to files that carry none.
+    """
     if not sources:
         from alatau_twin.io.sample import build_sample_scene
 
@@ -44,7 +58,7 @@ def load_scene(sources: Sequence[str | Path] = ()) -> Scene:
             messages.append(f"{path}: unsupported file type {path.suffix or '(none)'}")
             continue
         try:
-            new, frame = read_vector(path, scene.frame if scene else None)
+            new, frame = read_vector(path, scene.frame if scene else None, crs=crs)
         except VectorError as exc:
             messages.append(str(exc))
             continue

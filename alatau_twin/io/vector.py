@@ -61,7 +61,10 @@ def frame_for(gdf: Any) -> SceneFrame:
 def read_vector(
     path: str | Path, frame: SceneFrame | None = None, crs: str | None = None
 ) -> tuple[list[Layer], SceneFrame]:
-    """Layers from one vector file, in ``frame`` (chosen from the data when None)."""
+    """Layers from one vector file, in ``frame`` (chosen from the data when None).
+
+    ``crs`` is assigned when the file has none (a file's own CRS always wins).
+    """
     import geopandas as gpd
     import shapely
 
@@ -73,8 +76,11 @@ def read_vector(
             gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio/arrow raise many types; the user needs the file named
         raise VectorError(f"{path}: cannot read as a GIS vector file ({exc})") from None
-    if crs:
-        gdf = gdf.set_crs(crs, allow_override=True)
+    if crs and gdf.crs is None:
+        try:
+            gdf = gdf.set_crs(crs)
+        except Exception as exc:  # pyproj's CRSError; name the file and the value
+            raise VectorError(f"{path}: cannot use CRS {crs!r} ({exc})") from None
     if gdf.crs is None:
         raise VectorError(
             f"{path}: the file has no CRS; give one with --crs EPSG:XXXX "

@@ -20,6 +20,7 @@ def run_viewer(
     theme: str | None = None,
     quit_after_first_frame: bool = False,
     t_start: float | None = None,
+    crs: str | None = None,
 ) -> int:
     """Open the viewer on ``sources`` (the sample when empty); returns the exit code.
 
@@ -38,7 +39,7 @@ def run_viewer(
     theme = theme or "light"
     apply_palette(app, theme)
     try:
-        scene = load_scene(list(sources))
+        scene = load_scene(list(sources), crs=crs)
     except LoadError as exc:
         QMessageBox.critical(None, "Alatau Twin: nothing to open", str(exc))
         print(f"alatau-twin: error: {exc}", file=sys.stderr)

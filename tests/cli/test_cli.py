@@ -130,3 +130,15 @@ def test_viewer_opens_and_reports_first_frame(has_display) -> None:
     proc = run("view", "--quit-after-first-frame", display=True)
     assert proc.returncode == 0, proc.stderr
     assert "first frame after" in proc.stdout
+
+
+def test_file_without_crs_gets_one_from_the_command_line(tmp_path) -> None:
+    csv = tmp_path / "plots.csv"
+    csv.write_text('WKT,id,height\n"POLYGON ((0 0, 30 0, 30 30, 0 30, 0 0))",a,12\n')
+    proc = run("info", str(csv))
+    assert proc.returncode == 2
+    assert "plots.csv: the file has no CRS; give one with --crs" in proc.stderr
+    proc = run("info", str(csv), "--crs", "EPSG:32643", "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["crs"]["epsg"] == 32643 and info["layers"][0]["features"] == 1
