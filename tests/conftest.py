@@ -40,3 +40,14 @@ def fresh_sample_scene():
 @pytest.fixture(scope="session")
 def has_display() -> bool:
     return bool(os.environ.get("DISPLAY"))
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Run the Qt window tests last.
+
+    Once a process has opened a GLX context through Qt, later EGL off-screen renders in
+    the same process draw lines differently (thinner, broken against the terrain), so
+    a render baseline would depend on test order. Render and CLI tests therefore run
+    before any window exists; the app itself never mixes the two.
+    """
+    items.sort(key=lambda item: "/tests/qt/" in str(item.fspath).replace("\\", "/"))
