@@ -53,6 +53,8 @@ class Layer:
     colors_changed = Signal(object)
     # Emitted when point positions changed in place (e.g. buildings growing).
     geometry_changed = Signal()
+    # Emitted with the new mask (bool array, True = shown) or None (all shown).
+    filter_changed = Signal(object)
 
     def __init__(
         self,
@@ -69,6 +71,8 @@ class Layer:
         self.report = report or LayerReport()
         self.group = group
         self.colors = np.full((len(self.table), 3), 200, dtype=np.uint8)
+        self.filter_mask: np.ndarray | None = None
+        self.filter_text = ""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} n={self.n_features}>"
@@ -95,6 +99,31 @@ class Layer:
         else:
             self.colors[rows] = colors
         self.colors_changed.emit(rows)
+
+    def set_filter(self, mask: np.ndarray | None, text: str = "") -> None:
+        """Show only features where ``mask`` is True (None shows all).
+
+        ``text`` is the expression the mask came from, kept so saved views can restore
+        the filter as the user wrote it.
+        """
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != (self.n_features,):
+                raise ValueError(
+                    f"{self.name}: filter mask has {mask.shape[0]} values for "
+                    f"{self.n_features} features"
+                )
+        self.filter_mask = mask
+        self.filter_text = text if mask is not None else ""
+        self.filter_changed.emit(mask)
+
+    def shown_count(self) -> int:
+        """Features that pass the filter."""
+        return self.n_features if self.filter_mask is None else int(self.filter_mask.sum())
+
+    def feature_bounds(self, rows: np.ndarray) -> Bounds | None:
+        """Bounding box of some features (for fly-to); None when they have no geometry."""
+        return None
 
     def bounds(self) -> Bounds:
         raise NotImplementedError
@@ -154,6 +183,15 @@ class MeshLayer(Layer):
         s = super().summary()
         s["triangles"] = self.mesh.n_triangles
         return s
+
+    def feature_bounds(self, rows: np.ndarray) -> Bounds | None:
+        pf = self.mesh.point_data.get("feature_index")
+        if pf is None:
+            cells = np.isin(self.mesh.cell_data["feature_index"], rows)
+            pts = self.mesh.points[np.unique(self.mesh.triangles[cells])]
+        else:
+            pts = self.mesh.points[np.isin(pf, rows)]
+        return _points_bounds(pts) if len(pts) else None
 
 
 class BuildingLayer(MeshLayer):
@@ -246,6 +284,12 @@ class LineLayer(Layer):
     def line(self, i: int) -> np.ndarray:
         return self.points[self.offsets[i] : self.offsets[i + 1]]
 
+    def feature_bounds(self, rows: np.ndarray) -> Bounds | None:
+        rows = np.atleast_1d(rows)
+        if len(rows) == 0:
+            return None
+        return _points_bounds(np.concatenate([self.line(int(i)) for i in rows]))
+
     def bounds(self) -> Bounds:
         return _points_bounds(self.points)
 
@@ -277,6 +321,10 @@ class PointLayer(Layer):
 
     def bounds(self) -> Bounds:
         return _points_bounds(self.points)
+
+    def feature_bounds(self, rows: np.ndarray) -> Bounds | None:
+        rows = np.atleast_1d(rows)
+        return _points_bounds(self.points[rows]) if len(rows) else None
 
 
 class AreaLayer(Layer):

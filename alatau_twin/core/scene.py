@@ -72,10 +72,23 @@ class SceneInfo:
     sources: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Selected features: a layer name and row indices into its table (empty = none)."""
+
+    layer: str | None = None
+    rows: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.layer is not None and len(self.rows) > 0
+
+
 class Scene:
-    """Frame + layers + networks + schedule + named views + current date."""
+    """Frame + layers + networks + schedule + named views + current date + selection."""
 
     date_changed = Signal(object)
+    # Emitted with the new Selection (the old one is passed second).
+    selection_changed = Signal(object, object)
 
     def __init__(self, frame: SceneFrame | None = None, info: SceneInfo | None = None) -> None:
         self.frame = frame or SceneFrame()
@@ -86,6 +99,37 @@ class Scene:
         self.views: dict[str, CameraView] = {}
         self.date: np.datetime64 | None = None
         self.metadata: dict[str, Any] = {}
+        self.selection = Selection()
+
+    def select(self, layer: str | None, rows: Any = ()) -> None:
+        """Select features of one layer (by row) or clear with ``select(None)``.
+
+        One selection for the whole scene: a click in 3D, a row in a table and a search
+        result all go through here, and every view follows the signal.
+        """
+        if layer is not None and layer not in self.layers:
+            raise KeyError(f"no layer named {layer!r}")
+        rows_t = tuple(int(r) for r in np.atleast_1d(np.asarray(rows, dtype=np.int64)))
+        new = Selection(layer, rows_t) if layer is not None and rows_t else Selection()
+        if layer is not None:
+            n = self.layers[layer].n_features
+            bad = [r for r in rows_t if not 0 <= r < n]
+            if bad:
+                raise IndexError(f"{layer}: rows {bad[:5]} outside 0..{n - 1}")
+        old, self.selection = self.selection, new
+        if new != old:
+            self.selection_changed.emit(new, old)
+
+    def find_feature(self, feature_id: str) -> tuple[str, int] | None:
+        """(layer name, row) of a feature id in any layer with an ``id`` column."""
+        for layer in self.layers:
+            if "id" not in layer.table:
+                continue
+            try:
+                return layer.name, layer.table.index_of(feature_id)
+            except KeyError:
+                continue
+        return None
 
     @property
     def terrain(self) -> TerrainLayer | None:
