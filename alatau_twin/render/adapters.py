@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyvista as pv
+import vtk
 
 from alatau_twin.core.layers import (
     AreaLayer,
@@ -29,6 +30,8 @@ from alatau_twin.core.style import elevation_colors
 from alatau_twin.render.theme import RenderTheme
 
 RenderRequest = Callable[[], None]
+# Selection colour: a saturated magenta that no use, status or network colour shares.
+HIGHLIGHT = np.array([255, 40, 160], dtype=np.uint8)
 
 
 def polydata_from_mesh(mesh: TriangleMesh) -> pv.PolyData:
@@ -71,11 +74,15 @@ class VtkLayer:
         self.theme = theme
         self.request_render = request_render
         self.actors: list[Any] = []
+        self.highlight_rows = np.zeros(0, dtype=np.int64)
         self._build()
         self._set_visibility(layer.visible)
         layer.visibility_changed.connect(self._on_visibility)
         layer.colors_changed.connect(self._on_colors)
         layer.geometry_changed.connect(self._on_geometry)
+        layer.filter_changed.connect(self._on_filter)
+        if layer.filter_mask is not None:
+            self._on_filter(layer.filter_mask)
 
     def _build(self) -> None:
         raise NotImplementedError
@@ -94,10 +101,48 @@ class VtkLayer:
     def _on_geometry(self) -> None:
         """Default: static geometry."""
 
+    # Cells of features rows `_feature` (one entry per VTK cell); set by subclasses that
+    # draw per-feature cells, so filters and highlights work the same everywhere.
+    _feature: np.ndarray | None = None
+
+    def _on_filter(self, mask: Any) -> None:
+        """Hide filtered-out features in place with VTK's ghost array (no rebuild).
+
+        Mappers skip cells flagged HIDDENCELL, so a filter over 100k buildings is one
+        array write, and the locator-based picker skips them too (it checks the mask).
+        """
+        mesh = getattr(self, "mesh", None)
+        if mesh is None or self._feature is None:
+            return
+        name = vtk.vtkDataSetAttributes.GhostArrayName()
+        if mask is None:
+            if name in mesh.cell_data:
+                mesh.cell_data.remove(name)
+        else:
+            hidden = ~np.asarray(mask, bool)[self._feature]
+            ghost = np.where(hidden, vtk.vtkDataSetAttributes.HIDDENCELL, 0).astype(np.uint8)
+            mesh.cell_data[name] = ghost
+        mesh.Modified()
+        self.request_render()
+
+    def set_highlight(self, rows: np.ndarray) -> None:
+        """Draw these features in the highlight colour (selection), others as styled."""
+        self.highlight_rows = np.asarray(rows, dtype=np.int64)
+        self._on_colors(None)
+
+    def _display_colors(self, per_feature: np.ndarray) -> np.ndarray:
+        """Feature colours with the highlighted rows replaced by the highlight colour."""
+        if len(self.highlight_rows) == 0:
+            return per_feature
+        out = per_feature.copy()
+        out[self.highlight_rows] = HIGHLIGHT
+        return out
+
     def close(self) -> None:
         self.layer.visibility_changed.disconnect(self._on_visibility)
         self.layer.colors_changed.disconnect(self._on_colors)
         self.layer.geometry_changed.disconnect(self._on_geometry)
+        self.layer.filter_changed.disconnect(self._on_filter)
         for actor in self.actors:
             self.plotter.remove_actor(actor, render=False)
         self.actors.clear()
@@ -190,13 +235,14 @@ class VtkMeshLayer(VtkLayer):
         self.actors.append(actor)
 
     def _cell_colors(self) -> np.ndarray:
-        return self.layer.colors[self._feature]
+        return self._display_colors(self.layer.colors)[self._feature]
 
     def _on_colors(self, rows: Any) -> None:
         arr = self.mesh.cell_data["rgb"]
-        if rows is None:
+        if rows is None or len(self.highlight_rows):
             arr[:] = self._cell_colors()
         else:
+            # Only the touched features' cells: the overlay path for live status colours.
             cells = np.isin(self._feature, np.asarray(rows))
             arr[cells] = self.layer.colors[self._feature[cells]]
         self.mesh.cell_data["rgb"].Modified()
@@ -269,7 +315,7 @@ class VtkLineLayer(VtkLayer):
         return self.theme.road_width_px
 
     def _on_colors(self, rows: Any) -> None:
-        self.mesh.cell_data["rgb"][:] = self.layer.colors[self._feature]
+        self.mesh.cell_data["rgb"][:] = self._display_colors(self.layer.colors)[self._feature]
         self.mesh.cell_data["rgb"].Modified()
         self.mesh.Modified()
         self.request_render()
@@ -282,6 +328,7 @@ class VtkPointLayer(VtkLayer):
 
     def _build(self) -> None:
         self.mesh = pv.PolyData(np.asarray(self.layer.points, float))
+        self._feature = np.arange(self.layer.n_features, dtype=np.int64)  # one vertex cell each
         self.mesh.point_data["rgb"] = self.layer.colors
         self.mesh.point_data["feature_index"] = np.arange(self.layer.n_features, dtype=np.int32)
         actor = self.plotter.add_mesh(
@@ -297,7 +344,7 @@ class VtkPointLayer(VtkLayer):
         self.actors.append(actor)
 
     def _on_colors(self, rows: Any) -> None:
-        self.mesh.point_data["rgb"][:] = self.layer.colors
+        self.mesh.point_data["rgb"][:] = self._display_colors(self.layer.colors)
         self.mesh.point_data["rgb"].Modified()
         self.mesh.Modified()
         self.request_render()

@@ -60,7 +60,38 @@ class SceneView:
             self._add_legend()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
+        scene.selection_changed.connect(self._on_selection)
+        self.xray = False
+        self._picker: Any = None
         self.apply_view(scene.views.get("overview"))
+
+    @property
+    def picker(self) -> Any:
+        """The feature picker (locators are built on first use, once per layer)."""
+        if self._picker is None:
+            from alatau_twin.render.picking import Picker
+
+            self._picker = Picker(self)
+        return self._picker
+
+    def _on_selection(self, new: Any, old: Any) -> None:
+        for name in {old.layer, new.layer} - {None}:
+            adapter = self.adapters.get(name)
+            if adapter is not None:
+                rows = np.array(new.rows if name == new.layer else (), dtype=np.int64)
+                adapter.set_highlight(rows)
+        self._request()
+
+    def set_xray(self, on: bool) -> None:
+        """Buildings translucent, to see networks and what lies below them."""
+        from alatau_twin.core.layers import BuildingLayer
+
+        self.xray = bool(on)
+        for adapter in self.adapters.values():
+            if isinstance(adapter.layer, BuildingLayer):
+                for actor in adapter.actors:
+                    actor.prop.opacity = 0.25 if on else 1.0
+        self._request()
 
     # -- stage ---------------------------------------------------------------------
     def _setup_stage(self) -> None:
@@ -91,7 +122,10 @@ class SceneView:
 
     # -- layers --------------------------------------------------------------------
     def _add(self, layer: Layer) -> None:
-        self.adapters[layer.name] = adapter_for(self.plotter, layer, self.theme, self._request)
+        adapter = adapter_for(self.plotter, layer, self.theme, self._request)
+        self.adapters[layer.name] = adapter
+        if self.scene.selection.layer == layer.name:
+            adapter.set_highlight(np.array(self.scene.selection.rows, dtype=np.int64))
 
     def _on_inserted(self, layer: Layer) -> None:
         self._add(layer)
@@ -209,6 +243,54 @@ class SceneView:
         self.plotter.renderer.ResetCameraClippingRange()
         self._request()
 
+    def fly_to_bounds(self, bounds: tuple[float, ...], *, min_size: float = 60.0) -> CameraView:
+        """A camera looking at ``bounds`` from the current direction, framing it.
+
+        Returns the target view; the caller applies it at once or animates to it.
+        """
+        cam = self.plotter.camera
+        xmin, xmax, ymin, ymax, zmin, zmax = bounds
+        centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2, (zmin + zmax) / 2])
+        radius = max(0.5 * np.linalg.norm([xmax - xmin, ymax - ymin, zmax - zmin]), min_size)
+        direction = np.array(cam.position) - np.array(cam.focal_point)
+        direction /= max(np.linalg.norm(direction), 1e-9)
+        if direction[2] < 0.2:  # never fly in from below the ground
+            direction = np.array([0.0, -0.6, 0.8])
+        distance = radius / np.sin(np.radians(cam.view_angle / 2)) * 1.1
+        pos = centre + direction * distance
+        return CameraView(
+            "fly-to",
+            tuple(float(v) for v in pos),
+            tuple(float(v) for v in centre),
+            (0.0, 0.0, 1.0),
+            float(cam.view_angle),
+        )
+
+    def feature_view(self, layer_name: str, rows: Any) -> CameraView | None:
+        """The fly-to view for some features of a layer (None if they have no extent)."""
+        layer = self.scene.layers[layer_name]
+        bounds = layer.feature_bounds(np.atleast_1d(np.asarray(rows, dtype=np.int64)))
+        return None if bounds is None else self.fly_to_bounds(bounds)
+
+    def preset_view(self, kind: str) -> CameraView:
+        """Generic presets around the current focal point: top, oblique, north-up."""
+        cam = self.plotter.camera
+        focal = np.array(cam.focal_point)
+        distance = float(cam.distance)
+        if kind == "top":
+            return CameraView.orbit("top", tuple(focal), distance, elevation=90.0)
+        direction = np.array(cam.position) - focal
+        elevation = float(
+            np.degrees(np.arcsin(direction[2] / max(np.linalg.norm(direction), 1e-9)))
+        )
+        if kind == "oblique":
+            return CameraView.orbit("oblique", tuple(focal), distance, azimuth=20.0, elevation=35.0)
+        if kind == "north-up":
+            # Keep the height angle, turn so that north points up the screen.
+            el = min(max(elevation, 5.0), 89.0)
+            return CameraView.orbit("north-up", tuple(focal), distance, elevation=el)
+        raise ValueError(f"unknown preset {kind!r}: top, oblique or north-up")
+
     def current_view(self, name: str = "current") -> CameraView:
         cam = self.plotter.camera
         return CameraView(
@@ -229,6 +311,10 @@ class SceneView:
     def close(self) -> None:
         self.scene.layers.inserted.disconnect(self._on_inserted)
         self.scene.layers.removed.disconnect(self._on_removed)
+        self.scene.selection_changed.disconnect(self._on_selection)
+        if self._picker is not None:
+            self._picker.close()
+            self._picker = None
         for adapter in self.adapters.values():
             adapter.close()
         self.adapters.clear()
