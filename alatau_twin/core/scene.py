@@ -18,7 +18,7 @@ from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import Bounds, BuildingLayer, Layer, TerrainLayer, union_bounds
 from alatau_twin.core.network import Network
 from alatau_twin.core.schedule import Schedule, to_day
-from alatau_twin.core.views import CameraView
+from alatau_twin.core.views import CameraView, SavedView
 
 
 class LayerList:
@@ -100,6 +100,44 @@ class Scene:
         self.date: np.datetime64 | None = None
         self.metadata: dict[str, Any] = {}
         self.selection = Selection()
+        self.saved_views: dict[str, SavedView] = {}
+        # Where the scene came from (files; empty = the embedded sample), for projects.
+        self.sources: list[str] = []
+
+    def capture_view(self, name: str, camera: CameraView) -> SavedView:
+        """Save the camera, layer visibility and filters under ``name``."""
+        view = SavedView(
+            name,
+            camera,
+            {layer.name: layer.visible for layer in self.layers},
+            {layer.name: layer.filter_text for layer in self.layers if layer.filter_text},
+        )
+        self.saved_views[name] = view
+        return view
+
+    def restore_layers(self, view: SavedView) -> list[str]:
+        """Apply a saved view's visibility and filters; returns problems (not raised:
+        a layer that is gone must not stop the rest of the view from restoring)."""
+        from alatau_twin.core.expression import ExpressionError, compile_expression
+
+        problems: list[str] = []
+        for name, visible in view.visible.items():
+            if name in self.layers:
+                self.layers[name].visible = visible
+            else:
+                problems.append(f"view {view.name!r}: layer {name!r} no longer exists")
+        for layer in self.layers:
+            text = view.filters.get(layer.name, "")
+            if not text:
+                if layer.filter_mask is not None:
+                    layer.set_filter(None)
+                continue
+            try:
+                expr = compile_expression(text, layer.table.columns)
+                layer.set_filter(expr.evaluate(layer.table), text)
+            except ExpressionError as exc:
+                problems.append(f"view {view.name!r}: filter on {layer.name}: {exc}")
+        return problems
 
     def select(self, layer: str | None, rows: Any = ()) -> None:
         """Select features of one layer (by row) or clear with ``select(None)``.

@@ -56,3 +56,43 @@ class CameraView:
             "view_up": list(self.view_up),
             "view_angle": self.view_angle,
         }
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A named view a user saved: camera, which layers show, and each layer's filter.
+
+    Restoring it must give back exactly what the user saw, so the camera is stored as
+    numbers and filters as the expressions the user typed (re-evaluated on restore).
+    """
+
+    name: str
+    camera: CameraView
+    visible: dict[str, bool]
+    filters: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "camera": self.camera.to_dict(),
+            "visible": dict(self.visible),
+            "filters": dict(self.filters),
+        }
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> SavedView:
+        cam = d["camera"]
+        camera = CameraView(
+            str(cam.get("name", d["name"])),
+            tuple(float(v) for v in cam["position"]),  # type: ignore[arg-type]
+            tuple(float(v) for v in cam["focal_point"]),  # type: ignore[arg-type]
+            tuple(float(v) for v in cam.get("view_up", (0.0, 0.0, 1.0))),  # type: ignore[arg-type]
+            float(cam.get("view_angle", 30.0)),
+            str(cam.get("title", "")),
+        )
+        return SavedView(
+            str(d["name"]),
+            camera,
+            {str(k): bool(v) for k, v in d.get("visible", {}).items()},
+            {str(k): str(v) for k, v in d.get("filters", {}).items()},
+        )

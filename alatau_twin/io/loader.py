@@ -37,6 +37,8 @@ def load_scene(sources: Sequence[str | Path] = (), crs: str | None = None) -> Sc
 
     ``crs`` (e.g. ``"EPSG:32643"``) is assigned to files that carry none.
     """
+    if len(sources) == 1 and Path(sources[0]).suffix.lower() == ".toml":
+        return load_project_scene(Path(sources[0]), crs)
     if not sources:
         from alatau_twin.io.sample import build_sample_scene
 
@@ -52,7 +54,7 @@ def load_scene(sources: Sequence[str | Path] = (), crs: str | None = None) -> Sc
             messages.append(f"{path}: no such file")
             continue
         if path.suffix.lower() == ".toml":
-            messages.append(f"{path}: project files are not supported by this version yet")
+            messages.append(f"{path}: a project file must be opened on its own")
             continue
         if path.suffix.lower() not in VECTOR_SUFFIXES:
             messages.append(f"{path}: unsupported file type {path.suffix or '(none)'}")
@@ -77,7 +79,24 @@ def load_scene(sources: Sequence[str | Path] = (), crs: str | None = None) -> Sc
     if len(sources) > 1:
         scene.info.title = f"{len(layers)} layers from {len(sources)} files"
     scene.metadata["messages"] = messages
+    scene.sources = [str(Path(s).resolve()) for s in sources if Path(s).exists()]
     add_fit_views(scene)
+    return scene
+
+
+def load_project_scene(path: Path, crs: str | None = None) -> Scene:
+    """A scene from a project file: its sources (or the sample) plus its saved views."""
+    from alatau_twin.io.project import ProjectError, apply_project_views, read_project
+
+    try:
+        doc = read_project(path)
+    except ProjectError as exc:
+        raise LoadError(str(exc)) from None
+    scene = load_scene(doc["sources"], crs=crs or doc.get("crs"))
+    if doc.get("title"):
+        scene.info.title = str(doc["title"])
+    apply_project_views(scene, doc)
+    scene.metadata["project"] = str(path.resolve())
     return scene
 
 

@@ -118,9 +118,13 @@ class Picker:
                 continue
             is_ground = isinstance(adapter, VtkTerrainLayer | VtkAreaLayer)
             current = ground if is_ground else solid
-            if current is None or hit.distance < current.distance or (
-                # An area draped on the terrain wins over the terrain under it.
-                is_ground and hit.row >= 0 and hit.distance < current.distance + 5.0
+            if (
+                current is None
+                or hit.distance < current.distance
+                or (
+                    # An area draped on the terrain wins over the terrain under it.
+                    is_ground and hit.row >= 0 and hit.distance < current.distance + 5.0
+                )
             ):
                 if is_ground:
                     ground = hit

@@ -82,6 +82,48 @@ class SceneView:
                 adapter.set_highlight(rows)
         self._request()
 
+    def set_sun(self, when: Any | None, *, shadows: bool = False) -> Any:
+        """Light the scene from the real sun at ``when`` (aware datetime), or reset.
+
+        The sun's direction comes from the scene origin's latitude/longitude; below the
+        horizon only the sky fill remains (night). Shadows use VTK's shadow-map pass,
+        which is costly on software GL: off by default, and a toggle for the user.
+        Returns the :class:`SunPosition` (or None).
+        """
+        from alatau_twin.core.sun import sun_direction, sun_position
+
+        if when is None:
+            self.sun = None
+            self.sun_light.position = (-0.5, -0.8, 0.7)
+            self.sun_light.intensity = 0.85
+            self.fill_light.intensity = 0.35
+            self._set_shadows(False)
+            self._request()
+            return None
+        lon, lat = self.scene.frame.to_lonlat(0.0, 0.0)
+        pos = sun_position(float(lat), float(lon), when)
+        direction = sun_direction(pos.azimuth_deg, pos.elevation_deg)
+        self.sun_light.position = tuple(float(v) for v in direction)
+        self.sun_light.focal_point = (0.0, 0.0, 0.0)
+        up = pos.elevation_deg > 0
+        # Warm and weak near the horizon, white and strong high up.
+        strength = float(np.clip(np.sin(np.radians(max(pos.elevation_deg, 0.0))) * 1.4, 0, 1))
+        self.sun_light.intensity = 0.25 + 0.75 * strength if up else 0.0
+        self.fill_light.intensity = 0.35 if up else 0.15
+        self.sun = (when, pos)
+        self._set_shadows(shadows and up)
+        self._request()
+        return pos
+
+    def _set_shadows(self, on: bool) -> None:
+        if on == self.shadows:
+            return
+        if on:
+            self.plotter.enable_shadows()
+        else:
+            self.plotter.disable_shadows()
+        self.shadows = on
+
     def set_xray(self, on: bool) -> None:
         """Buildings translucent, to see networks and what lies below them."""
         from alatau_twin.core.layers import BuildingLayer
@@ -110,6 +152,9 @@ class SceneView:
         head = pv.Light(light_type="headlight", intensity=0.15)
         for light in (sun, fill, head):
             p.add_light(light)
+        self.sun_light, self.fill_light = sun, fill
+        self.sun: Any = None  # (datetime, SunPosition) when a real sun is set
+        self.shadows = False
         if self.theme.fxaa:
             # Straight to VTK: pyvista's enable_anti_aliasing("fxaa") silently swaps in
             # SSAA (several times the cost) on EGL/OSMesa builds, yet FXAA works there.
