@@ -31,7 +31,6 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -115,18 +114,47 @@ class ExpressionError(ValueError):
         return f"{line}\n{' ' * (self.position - line_start)}^\n{self.message}"
 
 
-@dataclass
 class _Val:
     """An intermediate result: an (n,) array or a scalar, its kind, and where it came from.
 
     ``null`` marks missing rows for text/date results derived from columns (numbers use
-    NaN, which numpy comparisons already treat as False except for ``!=``).
+    NaN, which numpy comparisons already treat as False except for ``!=``). For text
+    columns it is computed only when asked (``lazy_text_null``): ``use == "office"``
+    cannot match a missing value anyway, and the mask costs more than the comparison.
     """
 
-    value: Any
-    kind: str
-    label: str
-    null: np.ndarray | None = None
+    __slots__ = ("_lazy", "_null", "kind", "label", "value")
+
+    def __init__(
+        self,
+        value: Any,
+        kind: str,
+        label: str,
+        null: np.ndarray | None = None,
+        *,
+        lazy_text_null: bool = False,
+    ) -> None:
+        self.value = value
+        self.kind = kind
+        self.label = label
+        self._null = null
+        self._lazy = lazy_text_null
+
+    @property
+    def null(self) -> np.ndarray | None:
+        if self._null is None and self._lazy:
+            self._null = _text_null(self.value)
+        return self._null
+
+    @property
+    def is_present_scalar(self) -> bool:
+        """A literal that no missing value can equal (not None, NaN or "")."""
+        return (
+            np.ndim(self.value) == 0
+            and self._null is None
+            and not self._lazy
+            and not (self.kind == _NULL or bool(_isnull(self)))
+        )
 
 
 class Expression:
@@ -302,8 +330,10 @@ class Expression:
         if op in ("<", "<=", ">", ">=") and _BOOL in kinds:
             raise self._error(f"cannot order {a.label} and {b.label} with {op}", node)
         text = a.kind == _STRING and b.kind == _STRING
-        result = _apply_cmp(av, op, bv, text, a.null, b.null)
-        null = _combine_null(a, b)
+        result = _apply_cmp(av, op, bv, text, a, b)
+        # Nothing missing equals a present literal, so `==` skips the (costly) null mask.
+        skip = op == "==" and (a.is_present_scalar or b.is_present_scalar)
+        null = None if skip else _combine_null(a, b)
         if op == "!=" and a.kind == _NUMBER and b.kind == _NUMBER:
             # numpy says NaN != x is True; here a missing value never matches.
             result = result & ~(np.isnan(np.asarray(av, float)) | np.isnan(np.asarray(bv, float)))
@@ -349,7 +379,8 @@ class Expression:
             )
         col = args[0]
         if fn == "lower":
-            return _Val(_map_text(col.value, str.lower), _STRING, f"lower({col.label})", col.null)
+            lowered = _map_text(col.value, str.lower)
+            return _Val(lowered, _STRING, f"lower({col.label})", lazy_text_null=col._lazy)
         needle = args[1]
         if needle.kind != _STRING or np.ndim(needle.value) != 0:
             raise self._error(f"{fn}() needs a text literal as its second argument", node.args[1])
@@ -362,7 +393,9 @@ class Expression:
             return s.lower().startswith(text)
 
         test = contains if fn == "contains" else startswith
-        return _Val(_test_text(col.value, test), _BOOL, f"{fn}({col.label})", col.null)
+        # Missing values never contain anything, except that "" contains "".
+        null = col.null if not text else None
+        return _Val(_test_text(col.value, test), _BOOL, f"{fn}({col.label})", null)
 
 
 # -- compiling -----------------------------------------------------------------------
@@ -399,7 +432,10 @@ def compile_expression(text: str, columns: Sequence[str] | None = None) -> Expre
     def fail(message: str, node: ast.AST) -> ExpressionError:
         return ExpressionError(message, _node_position(node, source, starts, char_map), text)
 
-    _check(tree.body, fail, used, placeholders, top=True)
+    try:
+        _check(tree.body, fail, used, placeholders, top=True)
+    except RecursionError:
+        raise ExpressionError("expression is too deeply nested", None, text) from None
     names = [placeholders.get(node.id, node.id) for node in used]
     if columns is not None:
         known = list(columns)
@@ -606,14 +642,14 @@ def _object_column(arr: np.ndarray, label: str) -> _Val:
     """Classify an object column by its first non-missing value (columns are uniform)."""
     first = next((v for v in arr if not _missing_scalar(v)), None)
     if isinstance(first, str) or first is None:
-        return _Val(arr, _STRING, label, _text_null(arr))
+        return _Val(arr, _STRING, label, lazy_text_null=True)
     if isinstance(first, bool | np.bool_):
         null = _text_null(arr)
         return _Val(np.where(null, False, arr).astype(bool), _BOOL, label, null)
     try:
         return _Val(arr.astype(float), _NUMBER, label)
     except (TypeError, ValueError):
-        return _Val(arr, _STRING, label, _text_null(arr))
+        return _Val(arr, _STRING, label, lazy_text_null=True)
 
 
 def _missing_scalar(v: Any) -> bool:
@@ -645,13 +681,13 @@ def _combine_null(a: _Val, b: _Val) -> np.ndarray | None:
     return a.null | b.null
 
 
-def _apply_cmp(a: Any, op: str, b: Any, text: bool, na: Any, nb: Any) -> Any:
+def _apply_cmp(a: Any, op: str, b: Any, text: bool, va: _Val, vb: _Val) -> Any:
     if text and op not in ("==", "!="):
         # Ordering Python objects fails on None/NaN: order with missing rows blanked.
-        if na is not None:
-            a = np.where(na, "", a)
-        if nb is not None:
-            b = np.where(nb, "", b)
+        if va.null is not None:
+            a = np.where(va.null, "", a)
+        if vb.null is not None:
+            b = np.where(vb.null, "", b)
     if op == "==":
         r = a == b
     elif op == "!=":
@@ -667,18 +703,30 @@ def _apply_cmp(a: Any, op: str, b: Any, text: bool, na: Any, nb: Any) -> Any:
     return np.asarray(r, dtype=bool)
 
 
+def _per_unique(values: list[Any], fn: Callable[[Any], Any]) -> dict[Any, Any]:
+    """``fn`` once per distinct value: text columns repeat a few values many times."""
+    return {v: fn(v) for v in set(values)}
+
+
 def _map_text(arr: Any, fn: Callable[[str], str]) -> Any:
     if np.ndim(arr) == 0:
         return fn(arr) if isinstance(arr, str) else arr
-    out = np.empty(len(arr), dtype=object)
-    out[:] = [fn(s) if isinstance(s, str) else s for s in arr]
+    values = arr.tolist()
+    table = _per_unique(values, lambda s: fn(s) if isinstance(s, str) else s)
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(map(table.__getitem__, values))
     return out
 
 
 def _test_text(arr: Any, test: Callable[[str], bool]) -> Any:
     if np.ndim(arr) == 0:
         return np.bool_(isinstance(arr, str) and test(arr))
-    return np.fromiter((isinstance(s, str) and test(s) for s in arr), bool, count=len(arr))
+    values = arr.tolist()
+    distinct = set(values)
+    if len(distinct) > len(values) // 4:  # names, addresses: memoising would not pay
+        return np.fromiter((isinstance(s, str) and test(s) for s in values), bool, len(values))
+    table = {v: isinstance(v, str) and test(v) for v in distinct}
+    return np.fromiter(map(table.__getitem__, values), bool, count=len(values))
 
 
 def _article(kind: str) -> str:

@@ -90,7 +90,7 @@ class SceneView:
         which is costly on software GL: off by default, and a toggle for the user.
         Returns the :class:`SunPosition` (or None).
         """
-        from alatau_twin.core.sun import sun_direction, sun_position
+        from alatau_twin.core.sun import grid_convergence_deg, sun_direction, sun_position
 
         if when is None:
             self.sun = None
@@ -102,7 +102,13 @@ class SceneView:
             return None
         lon, lat = self.scene.frame.to_lonlat(0.0, 0.0)
         pos = sun_position(float(lat), float(lon), when)
-        direction = sun_direction(pos.azimuth_deg, pos.elevation_deg)
+        # Scene axes are grid north (UTM); the sun's azimuth is from true north.
+        epsg = self.scene.frame.epsg
+        convergence = 0.0
+        if 32601 <= epsg <= 32660 or 32701 <= epsg <= 32760:
+            zone = epsg % 100
+            convergence = grid_convergence_deg(float(lat), float(lon), -183.0 + 6.0 * zone)
+        direction = sun_direction(pos.azimuth_deg, pos.elevation_deg, convergence)
         self.sun_light.position = tuple(float(v) for v in direction)
         self.sun_light.focal_point = (0.0, 0.0, 0.0)
         up = pos.elevation_deg > 0
@@ -219,9 +225,19 @@ class SceneView:
             self._label_actors.append(actor)
 
     def legend_entries(self) -> list[tuple[str, tuple[int, int, int]]]:
-        """(label, colour) pairs: building uses present (most common first), then networks."""
+        """(label, colour) pairs for the on-screen legend.
+
+        A layer styled by an attribute (``layer.legend``) shows its classes; otherwise the
+        building uses present (most common first) and the networks.
+        """
         from alatau_twin.core.style import NETWORK_COLORS, USE_COLORS
 
+        for layer in self.scene.layers:
+            legend = getattr(layer, "legend", None)
+            if legend is not None and layer.visible:
+                head = f"{layer.name}: {legend.title}"
+                items = [(f"{e.label} ({e.count:,})", tuple(e.color)) for e in legend.entries]
+                return [(head, (0, 0, 0)), *items][:14]
         entries: list[tuple[str, tuple[int, int, int]]] = []
         counts: dict[str, int] = {}
         for layer in self.scene.building_layers():
@@ -235,6 +251,14 @@ class SceneView:
             if kind in self.scene.networks:
                 entries.append((label, NETWORK_COLORS[kind]))
         return entries
+
+    def refresh_legend(self) -> None:
+        """Rebuild the legend after a layer's style changed."""
+        if self._legend is not None:
+            self.plotter.renderer.RemoveViewProp(self._legend)
+            self._legend = None
+        self._add_legend()
+        self._request()
 
     def _add_legend(self) -> None:
         """A legend box with colour swatches and text in the theme's colour.

@@ -218,6 +218,12 @@ def test_unsafe_or_unsupported_syntax_is_rejected(text: str, message: str) -> No
         compile_expression(text)
 
 
+def test_pathological_nesting_is_an_expression_error() -> None:
+    for text in ("not " * 2400 + "a", "-" * 9000 + "a > 1", "x > 1 and " * 2000 + "x > 1"):
+        with pytest.raises(ExpressionError):
+            compile_expression(text)
+
+
 def test_hundred_thousand_rows_filter_in_milliseconds() -> None:
     rng = np.random.default_rng(0)
     n = 100_000
