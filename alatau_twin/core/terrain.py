@@ -141,9 +141,7 @@ class HeightGrid:
         z = np.nan_to_num(self.z.astype(np.float64), nan=float(np.nanmean(self.z)))
         z = z * float(exaggeration)
         if smooth > 0:
-            from scipy.ndimage import gaussian_filter
-
-            z = gaussian_filter(z, smooth, mode="nearest")
+            z = gaussian_smooth(z, smooth)
         if self.ny > 1:
             dz_dy = np.gradient(z, self.dy, axis=0)
         else:
@@ -161,3 +159,31 @@ class HeightGrid:
         norm = np.sqrt(dz_dx * dz_dx + dz_dy * dz_dy + 1.0)
         shade = (-dz_dx * lx - dz_dy * ly + lz) / norm
         return np.clip(shade, 0.0, 1.0)
+
+
+def gaussian_smooth(z: np.ndarray, sigma: float) -> np.ndarray:
+    """Separable Gaussian blur with edge replication, in plain numpy.
+
+    Same result as ``scipy.ndimage.gaussian_filter(mode="nearest")`` to within float
+    rounding, without importing scipy.ndimage (0.6 s) on the way to the first frame.
+    """
+    radius = max(1, int(4.0 * sigma + 0.5))
+    offsets = np.arange(-radius, radius + 1)
+    weights = np.exp(-0.5 * (offsets / sigma) ** 2)
+    weights /= weights.sum()
+    out = np.asarray(z, dtype=np.float64)
+    for axis in (0, 1):
+        n = out.shape[axis]
+        padded = np.concatenate(
+            [
+                np.repeat(out.take([0], axis=axis), radius, axis=axis),
+                out,
+                np.repeat(out.take([n - 1], axis=axis), radius, axis=axis),
+            ],
+            axis=axis,
+        )
+        acc = np.zeros_like(out)
+        for k, w in enumerate(weights):
+            acc += w * padded.take(np.arange(k, k + n), axis=axis)
+        out = acc
+    return out

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyvista as pv
-import vtk
+from vtkmodules.vtkCommonDataModel import vtkDataSetAttributes
 
 from alatau_twin.core.layers import (
     AreaLayer,
@@ -114,13 +114,13 @@ class VtkLayer:
         mesh = getattr(self, "mesh", None)
         if mesh is None or self._feature is None:
             return
-        name = vtk.vtkDataSetAttributes.GhostArrayName()
+        name = vtkDataSetAttributes.GhostArrayName()
         if mask is None:
             if name in mesh.cell_data:
                 mesh.cell_data.remove(name)
         else:
             hidden = ~np.asarray(mask, bool)[self._feature]
-            ghost = np.where(hidden, vtk.vtkDataSetAttributes.HIDDENCELL, 0).astype(np.uint8)
+            ghost = np.where(hidden, vtkDataSetAttributes.HIDDENCELL, 0).astype(np.uint8)
             mesh.cell_data[name] = ghost
         mesh.Modified()
         self.request_render()

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import vtk
+
+# Only the classes we use: `import vtk` loads every VTK module (~2.5 s at start-up).
+from vtkmodules.vtkCommonCore import vtkIdList, vtkPoints
+from vtkmodules.vtkCommonDataModel import vtkStaticCellLocator
 
 from alatau_twin.core.layers import LineLayer, PointLayer, TerrainLayer
 from alatau_twin.render.adapters import (
@@ -68,7 +71,7 @@ class Picker:
             if isinstance(adapter, VtkTerrainLayer):
                 dataset = adapter.mesh.extract_surface(algorithm="dataset_surface").triangulate()
                 adapter._pick_surface = dataset
-            loc = vtk.vtkStaticCellLocator()
+            loc = vtkStaticCellLocator()
             loc.SetDataSet(dataset)
             loc.BuildLocator()
             self._locators[name] = loc
@@ -140,7 +143,7 @@ class Picker:
 
     def _ray_hits(self, adapter: VtkLayer, near: np.ndarray, far: np.ndarray) -> Any:
         loc = self._locator(adapter)
-        pts, ids = vtk.vtkPoints(), vtk.vtkIdList()
+        pts, ids = vtkPoints(), vtkIdList()
         loc.IntersectWithLine(tuple(near), tuple(far), 1e-9, pts, ids, None)
         if ids.GetNumberOfIds() == 0:
             return None
@@ -151,7 +154,7 @@ class Picker:
 
     def _ray_feature(self, adapter: VtkMeshLayer, near: np.ndarray, far: np.ndarray) -> Any:
         loc = self._locator(adapter)
-        pts, ids = vtk.vtkPoints(), vtk.vtkIdList()
+        pts, ids = vtkPoints(), vtkIdList()
         loc.IntersectWithLine(tuple(near), tuple(far), 1e-9, pts, ids, None)
         n = ids.GetNumberOfIds()
         if n == 0:

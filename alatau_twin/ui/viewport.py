@@ -155,6 +155,7 @@ class ViewportController(QObject):
             self.measure_points.clear()
 
     def close(self) -> None:
+        QToolTip.hideText()
         self.widget.removeEventFilter(self)
 
 

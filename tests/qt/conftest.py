@@ -21,7 +21,7 @@ def _open_interactors() -> list[object]:
 
 
 @pytest.fixture()
-def make_window(qtbot, qapp):
+def make_window(qtbot, qapp, tmp_path):
     if not os.environ.get("DISPLAY"):
         pytest.fail("Qt window tests need a display: run them through tests/run.sh (Xvfb)")
     from alatau_twin.ui.main_window import MainWindow
@@ -29,7 +29,13 @@ def make_window(qtbot, qapp):
     made: list[MainWindow] = []
     before = len(_open_interactors())
 
-    def factory(scene, **kw) -> MainWindow:
+    from PySide6.QtCore import QSettings
+
+    def factory(scene=None, **kw) -> MainWindow:
+        # Never the user's real settings: each test gets its own ini file.
+        kw.setdefault(
+            "settings", QSettings(str(tmp_path / "alatau.ini"), QSettings.Format.IniFormat)
+        )
         window = MainWindow(scene, **kw)
         made.append(window)
         return window
@@ -41,5 +47,8 @@ def make_window(qtbot, qapp):
     qapp.processEvents()
     leaked = len(_open_interactors()) - before
     assert leaked == 0, f"{leaked} QtInteractor(s) left open"
-    visible = [w for w in qapp.topLevelWidgets() if w.isVisible()]
+    # Qt's shared tooltip label fades out on a timer after hideText(): not a leak.
+    visible = [
+        w for w in qapp.topLevelWidgets() if w.isVisible() and w.objectName() != "qtooltip_label"
+    ]
     assert not visible, f"windows left open: {visible}"

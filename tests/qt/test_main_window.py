@@ -58,6 +58,8 @@ def test_view_menu_moves_the_camera_to_each_district(make_window, qtbot, sample_
     _show(window, qtbot)
     for district in ("gate", "golden", "growing", "green"):
         window.view_actions[district].trigger()
+        assert window.flight.running  # a smooth flight, not a jump
+        qtbot.waitUntil(lambda: not window.flight.running, timeout=5000)
         focal = np.array(window.plotter.camera.focal_point)
         assert np.allclose(focal, sample_scene.views[district].focal_point, atol=1.0)
 
