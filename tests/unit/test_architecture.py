@@ -51,3 +51,21 @@ def test_core_model_imports_no_heavy_libraries() -> None:
         "import alatau_twin.core.scene, alatau_twin.core.layers, alatau_twin.core.extrude"
     )
     assert not [m for m in mods if m.split(".")[0] in HEAVY]
+
+
+def test_installed_qt_binding_does_not_leak_none_references() -> None:
+    """PySide6 6.12.0 dropped a reference to None on each call returning None; a long
+    session then aborts ("none_dealloc"). Guard the pinned version against regressions."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QObject\n"
+        "o = QObject()\n"
+        "before = sys.getrefcount(None)\n"
+        "for _ in range(2000):\n    o.setObjectName('x')\n"
+        "print(before - sys.getrefcount(None))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert abs(int(proc.stdout.strip())) < 50
