@@ -108,9 +108,7 @@ def run(quick: bool = False) -> list[BenchResult]:
     plotter.renderer.SetUseFXAA(False)
     moving = _median_frame(plotter, n)
     meshes = [getattr(a, "mesh", None) for a in view.adapters.values()]
-    triangles = sum(
-        a.mesh.n_cells for a in view.adapters.values() if isinstance(a, VtkMeshLayer)
-    )
+    triangles = sum(a.mesh.n_cells for a in view.adapters.values() if isinstance(a, VtkMeshLayer))
     bare_plotter = offscreen_plotter(size)
     for m in meshes:
         if m is not None:

@@ -28,7 +28,7 @@ def _widget_point(window, world) -> QPoint:
     x, y, _ = window.scene_view.picker.to_display(np.asarray(world, float)[None, :])[0]
     w = window.plotter.interactor
     ratio = w.devicePixelRatioF()
-    return QPoint(int(round(x / ratio)), int(round(w.height() - y / ratio)))
+    return QPoint(round(x / ratio), round(w.height() - y / ratio))
 
 
 def _roof(scene, name: str):

@@ -35,7 +35,7 @@ def test_saved_view_round_trips_through_a_project_file(tmp_path, fresh_sample_sc
 def test_broken_project_file_is_named(tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("version = 1\nsources = [\n")
-    with pytest.raises(LoadError, match="bad.toml: not a valid TOML project file"):
+    with pytest.raises(LoadError, match=r"bad\.toml: not a valid TOML project file"):
         load_scene([str(bad)])
     newer = tmp_path / "newer.toml"
     newer.write_text("version = 99\n")
