@@ -51,3 +51,16 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
         fn()
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def with_display(cmd: list[str]) -> list[str]:
+    """Prefix ``cmd`` with ``xvfb-run`` when there is no X display (window benchmarks)."""
+    import os
+    import shutil
+
+    if os.environ.get("DISPLAY"):
+        return cmd
+    xvfb = shutil.which("xvfb-run")
+    if not xvfb:
+        raise RuntimeError("window benchmarks need an X display or xvfb-run (apt install xvfb)")
+    return [xvfb, "-a", "-s", "-screen 0 1920x1080x24", *cmd]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from alatau_twin.benchmarking import BenchResult, best_of
+from alatau_twin.io.synthetic import synthetic_city
 
 NAME = "extrusion"
 DESCRIPTION = (
@@ -31,71 +32,6 @@ DESCRIPTION = (
 
 TARGET_SECONDS_PER_100K = 1.5
 TARGET_SPEEDUP = 50.0
-
-
-def synthetic_city(n: int, seed: int = 20240601) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Deterministic footprints, heights and base elevations for ``n`` buildings.
-
-    Geometries are built with shapely's vectorised constructors so setup stays cheap.
-    Returns ``(geoms object array, height (n,), base (n,))``.
-    """
-    import shapely
-
-    rng = np.random.default_rng(seed)
-    side = int(np.ceil(np.sqrt(n)))
-    spacing = 30_000.0 / side  # ~95 m cells for 100k footprints
-    cell = np.arange(n)
-    centre = np.stack([(cell % side + 0.5) * spacing, (cell // side + 0.5) * spacing], axis=1)
-    centre -= 15_000.0  # local frame centred on the city
-    centre += rng.uniform(-0.1, 0.1, size=(n, 2)) * spacing
-    angle = rng.uniform(0.0, np.pi, size=n)
-    width = rng.uniform(10.0, 60.0, size=n)
-    depth = rng.uniform(10.0, 40.0, size=n)
-    kind = rng.random(n)
-    is_l = kind < 0.10
-    is_court = (kind >= 0.10) & (kind < 0.13)
-    is_multi = (kind >= 0.13) & (kind < 0.14)
-    is_rect = ~(is_l | is_court | is_multi)
-
-    def place(local: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Rotate (k, m, 2) local outlines by each building's angle and move to its cell."""
-        c, s = np.cos(angle[idx])[:, None], np.sin(angle[idx])[:, None]
-        x, y = local[..., 0], local[..., 1]
-        return np.stack([c * x - s * y, s * x + c * y], axis=-1) + centre[idx][:, None, :]
-
-    def rect(w: np.ndarray, d: np.ndarray, x0: float | np.ndarray = 0.0) -> np.ndarray:
-        """Closed (k, 5, 2) rectangle outlines centred on the origin (shifted by x0)."""
-        hx, hy = w[:, None] / 2, d[:, None] / 2
-        xs = np.array([-1, 1, 1, -1, -1]) * hx + np.asarray(x0).reshape(-1, 1)
-        ys = np.array([-1, -1, 1, 1, -1]) * hy
-        return np.stack([xs, ys], axis=-1)
-
-    geoms = np.empty(n, dtype=object)
-    idx = np.flatnonzero(is_rect)
-    geoms[idx] = shapely.polygons(place(rect(width[idx], depth[idx]), idx))
-
-    idx = np.flatnonzero(is_l)
-    w, d = width[idx][:, None], depth[idx][:, None] + 15.0
-    t = np.minimum(w, d) * rng.uniform(0.3, 0.6, size=(idx.size, 1))
-    lx = np.concatenate([0 * w, w, w, t, t, 0 * w, 0 * w], axis=1) - w / 2
-    ly = np.concatenate([0 * d, 0 * d, t, t, d, d, 0 * d], axis=1) - d / 2
-    geoms[idx] = shapely.polygons(place(np.stack([lx, ly], axis=-1), idx))
-
-    idx = np.flatnonzero(is_court)
-    w, d = width[idx] + 20.0, depth[idx] + 30.0
-    outer = shapely.linearrings(place(rect(w, d), idx))
-    inner = shapely.linearrings(place(rect(w * 0.5, d * 0.5), idx))
-    geoms[idx] = shapely.polygons(outer, holes=inner[:, None])
-
-    idx = np.flatnonzero(is_multi)
-    w, d = width[idx] * 0.4, depth[idx]
-    left = shapely.polygons(place(rect(w, d, -w * 0.7), idx))
-    right = shapely.polygons(place(rect(w, d, w * 0.7), idx))
-    geoms[idx] = shapely.multipolygons(np.stack([left, right], axis=1))
-
-    height = np.clip(rng.lognormal(np.log(20.0), 0.7, size=n), 5.0, 200.0)
-    base = 650.0 + 0.01 * centre[:, 0] + 0.02 * centre[:, 1]  # gentle slope, metres
-    return geoms, height, base
 
 
 def _extrude_with_trimesh(geoms: np.ndarray, height: np.ndarray, base: np.ndarray) -> Any:

@@ -10,14 +10,12 @@ The window benchmark needs an X display; without one it runs itself under ``xvfb
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 
-from alatau_twin.benchmarking import BenchResult
+from alatau_twin.benchmarking import BenchResult, with_display
 
 NAME = "viewer"
 DESCRIPTION = "time to first frame of the window; frame time of the sample twin"
@@ -44,17 +42,8 @@ app.exec()
 """
 
 
-def _with_display(cmd: list[str]) -> list[str]:
-    if os.environ.get("DISPLAY"):
-        return cmd
-    xvfb = shutil.which("xvfb-run")
-    if not xvfb:
-        raise RuntimeError("the window benchmark needs a display or xvfb-run")
-    return [xvfb, "-a", "-s", "-screen 0 1920x1080x24", *cmd]
-
-
 def _first_frame(cmd: list[str]) -> float:
-    out = subprocess.run(_with_display(cmd), capture_output=True, text=True, timeout=300)
+    out = subprocess.run(with_display(cmd), capture_output=True, text=True, timeout=300)
     for line in out.stdout.splitlines():
         if line.startswith("first frame after"):
             return float(line.split()[3])

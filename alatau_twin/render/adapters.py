@@ -256,6 +256,99 @@ class VtkMeshLayer(VtkLayer):
         self.request_render()
 
 
+class VtkBuildingLayer(VtkMeshLayer):
+    """Buildings, with a coarse level of detail drawn while the camera moves.
+
+    The coarse mesh is the roofs alone (about a fifth of the triangles: no walls, no
+    floors), sharing the full mesh's points, so growth and colours follow for free. It
+    keeps a city of 100k buildings above 10 frames/s while orbiting on llvmpipe; the
+    full mesh comes back as soon as the camera stops.
+    """
+
+    layer: BuildingLayer
+    lod_actor: Any = None
+
+    def _build(self) -> None:
+        super()._build()
+        self.lod = False
+
+    def _ensure_lod(self) -> None:
+        if self.lod_actor is not None:
+            return
+        from alatau_twin.core.mesh import SURFACE_ROOF
+
+        surface = self.layer.mesh.cell_data.get("surface")
+        cells = (
+            np.flatnonzero(surface == SURFACE_ROOF)
+            if surface is not None
+            else np.arange(self.layer.mesh.n_triangles)
+        )
+        self._lod_cells = cells
+        faces = np.empty((len(cells), 4), dtype=np.int64)
+        faces[:, 0] = 3
+        faces[:, 1:] = self.layer.mesh.triangles[cells]
+        lod = pv.PolyData()
+        lod.SetPoints(self.mesh.GetPoints())  # shared: growth moves both meshes
+        lod.faces = faces.ravel()
+        lod.cell_data["rgb"] = self.mesh.cell_data["rgb"][cells]
+        self.lod_mesh = lod
+        self._sync_lod()
+        self.lod_actor = self.plotter.add_mesh(
+            lod,
+            scalars="rgb",
+            rgb=True,
+            name=f"lod:{self.layer.name}",
+            ambient=0.45,
+            diffuse=0.7,
+            smooth_shading=False,
+            reset_camera=False,
+            render=False,
+        )
+        self.lod_actor.SetVisibility(False)
+        self.lod_actor.prop.opacity = self.actors[0].prop.opacity
+
+    def _sync_lod(self) -> None:
+        if getattr(self, "lod_mesh", None) is None:
+            return
+        self.lod_mesh.cell_data["rgb"][:] = self.mesh.cell_data["rgb"][self._lod_cells]
+        self.lod_mesh.cell_data["rgb"].Modified()
+        ghost_name = vtkDataSetAttributes.GhostArrayName()
+        if ghost_name in self.mesh.cell_data:
+            self.lod_mesh.cell_data[ghost_name] = self.mesh.cell_data[ghost_name][self._lod_cells]
+        elif ghost_name in self.lod_mesh.cell_data:
+            self.lod_mesh.cell_data.remove(ghost_name)
+        self.lod_mesh.Modified()
+
+    def set_lod(self, on: bool) -> None:
+        """Swap to the roofs-only mesh (``on``) or back to the full mesh."""
+        if on:
+            self._ensure_lod()
+        self.lod = bool(on)
+        self._set_visibility(self.layer.visible)
+
+    def _set_visibility(self, visible: bool) -> None:
+        lod = getattr(self, "lod", False)
+        for actor in self.actors:
+            actor.SetVisibility(bool(visible) and not lod)
+        if self.lod_actor is not None:
+            self.lod_actor.SetVisibility(bool(visible) and lod)
+            self.lod_actor.prop.opacity = self.actors[0].prop.opacity
+
+    def _on_colors(self, rows: Any) -> None:
+        super()._on_colors(rows)
+        self._sync_lod()
+
+    def _on_filter(self, mask: Any) -> None:
+        super()._on_filter(mask)
+        self._sync_lod()
+
+    def close(self) -> None:
+        if self.lod_actor is not None:
+            self.plotter.remove_actor(self.lod_actor, render=False)
+            self.lod_actor = None
+        super().close()
+
+
 class VtkAreaLayer(VtkMeshLayer):
     """Tinted areas plus their outlines (districts, water)."""
 
@@ -358,6 +451,8 @@ def adapter_for(
         return VtkTerrainLayer(plotter, layer, theme, request_render)
     if isinstance(layer, AreaLayer):
         return VtkAreaLayer(plotter, layer, theme, request_render)
+    if isinstance(layer, BuildingLayer):
+        return VtkBuildingLayer(plotter, layer, theme, request_render)
     if isinstance(layer, MeshLayer):
         return VtkMeshLayer(plotter, layer, theme, request_render)
     if isinstance(layer, LineLayer):

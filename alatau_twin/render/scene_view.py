@@ -130,6 +130,28 @@ class SceneView:
             self.plotter.disable_shadows()
         self.shadows = on
 
+    # Above this many building triangles, the camera draws roofs only while it moves.
+    LOD_THRESHOLD_TRIANGLES = 150_000
+
+    @property
+    def lod_enabled(self) -> bool:
+        from alatau_twin.render.adapters import VtkBuildingLayer
+
+        n = sum(
+            a.layer.mesh.n_triangles
+            for a in self.adapters.values()
+            if isinstance(a, VtkBuildingLayer) and a.layer.visible
+        )
+        return n > self.LOD_THRESHOLD_TRIANGLES
+
+    def set_lod(self, on: bool) -> None:
+        """Coarse buildings while the camera moves (``on``), full detail when still."""
+        from alatau_twin.render.adapters import VtkBuildingLayer
+
+        for adapter in self.adapters.values():
+            if isinstance(adapter, VtkBuildingLayer):
+                adapter.set_lod(on)
+
     def set_xray(self, on: bool) -> None:
         """Buildings translucent, to see networks and what lies below them."""
         from alatau_twin.core.layers import BuildingLayer

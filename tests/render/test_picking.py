@@ -90,3 +90,27 @@ def test_selection_highlights_in_place(gate_view) -> None:
     assert (arr[cells] == [255, 40, 160]).all()
     gate_view.scene.select(None)
     assert (arr[cells] == layer.colors[5]).all()
+
+
+def test_lod_draws_roofs_only_and_follows_colours_and_filters(gate_view) -> None:
+    adapter = gate_view.adapters["Buildings"]
+    layer = gate_view.scene.layers["Buildings"]
+    full_cells = adapter.mesh.n_cells
+    gate_view.set_lod(True)
+    assert adapter.lod_actor.GetVisibility() and not adapter.actors[0].GetVisibility()
+    assert adapter.lod_mesh.n_cells < full_cells / 3
+    # Shared points: a growing building moves in the coarse mesh too.
+    assert adapter.lod_mesh.GetPoints() is adapter.mesh.GetPoints() or (
+        adapter.lod_mesh.GetPoints().GetData() is adapter.mesh.GetPoints().GetData()
+    )
+    gate_view.scene.select("Buildings", [3])
+    lod_rows = adapter._feature[adapter._lod_cells]
+    assert (adapter.lod_mesh.cell_data["rgb"][lod_rows == 3] == [255, 40, 160]).all()
+    mask = np.ones(layer.n_features, bool)
+    mask[3] = False
+    layer.set_filter(mask)
+    assert adapter.lod_mesh.cell_data["vtkGhostType"][lod_rows == 3].min() > 0
+    image = gate_view.screenshot()
+    assert image.std() > 10
+    gate_view.set_lod(False)
+    assert adapter.actors[0].GetVisibility() and not adapter.lod_actor.GetVisibility()
