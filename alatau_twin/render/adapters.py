@@ -267,10 +267,86 @@ class VtkBuildingLayer(VtkMeshLayer):
 
     layer: BuildingLayer
     lod_actor: Any = None
+    shadow_actor: Any = None
+    SHADOW_RGB = (58, 64, 78)
 
     def _build(self) -> None:
         super()._build()
         self.lod = False
+        self.sun_direction: np.ndarray | None = None
+        self.ground: Any = None  # callable (x, y) -> drawn ground z, for shadows
+
+    # -- shadows -------------------------------------------------------------------
+    def set_shadows(self, sun_direction: Any, ground: Any = None) -> None:
+        """Cast the buildings' shadows on the ground for a sun direction (None: off).
+
+        Each wall quad's top edge is projected along the sun's rays onto the ground; the
+        projected walls together cover exactly the shadow of each prism on the ground.
+        Vectorised over all walls and recomputed in place when the sun moves, so a sun
+        study scrubs smoothly. (VTK's shadow-map pass fails to compile its shaders for
+        our colour-per-cell meshes on this VTK/Mesa, so we cast shadows geometrically.)
+        """
+        self.sun_direction = None if sun_direction is None else np.asarray(sun_direction, float)
+        if ground is not None:
+            self.ground = ground
+        if self.sun_direction is None or self.sun_direction[2] <= 0.02:
+            if self.shadow_actor is not None:
+                self.shadow_actor.SetVisibility(False)
+            return
+        self._ensure_shadow_mesh()
+        self._update_shadow_points()
+        self.shadow_actor.SetVisibility(bool(self.layer.visible))
+
+    def _ensure_shadow_mesh(self) -> None:
+        if self.shadow_actor is not None:
+            return
+        from alatau_twin.core.mesh import SURFACE_WALL
+
+        mesh = self.layer.mesh
+        walls = np.flatnonzero(mesh.cell_data["surface"] == SURFACE_WALL)
+        tris = mesh.triangles[walls]
+        used = np.unique(tris)
+        remap = np.full(mesh.n_points, -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        faces = np.empty((len(walls), 4), dtype=np.int64)
+        faces[:, 0] = 3
+        faces[:, 1:] = remap[tris]
+        self._shadow_src = used
+        self._shadow_cells = walls
+        self.shadow_mesh = pv.PolyData(mesh.points[used].copy(), faces.ravel())
+        self.shadow_actor = self.plotter.add_mesh(
+            self.shadow_mesh,
+            color=self.SHADOW_RGB,
+            lighting=False,
+            opacity=0.55,
+            name=f"shadow:{self.layer.name}",
+            reset_camera=False,
+            render=False,
+        )
+        self.shadow_actor.mapper.SetResolveCoincidentTopologyToPolygonOffset()
+        self.shadow_actor.mapper.SetRelativeCoincidentTopologyPolygonOffsetParameters(-1, -1)
+
+    def _update_shadow_points(self) -> None:
+        mesh = self.layer.mesh
+        src = self._shadow_src
+        pts = mesh.points[src]
+        top = mesh.point_data["is_top"][src]
+        feature = mesh.point_data["feature_index"][src]
+        base = self.layer.base[feature] + self.layer.table_min_height()[feature]
+        d = self.sun_direction
+        assert d is not None
+        height = np.where(top, pts[:, 2] - base, 0.0)
+        # Along the ray away from the sun: horizontal shift = height / tan(elevation).
+        horizontal = np.array([d[0], d[1]]) / max(d[2], 1e-3)
+        xy = pts[:, :2] - height[:, None] * horizontal
+        if self.ground is not None:
+            z = np.asarray(self.ground(xy[:, 0], xy[:, 1]), float) + 0.3
+        else:
+            z = base + 0.3
+        self.shadow_mesh.points[:] = np.column_stack([xy, z])
+        self.shadow_mesh.points.Modified()
+        self.shadow_mesh.Modified()
+        self.request_render()
 
     def _ensure_lod(self) -> None:
         if self.lod_actor is not None:
@@ -333,6 +409,13 @@ class VtkBuildingLayer(VtkMeshLayer):
         if self.lod_actor is not None:
             self.lod_actor.SetVisibility(bool(visible) and lod)
             self.lod_actor.prop.opacity = self.actors[0].prop.opacity
+        if self.shadow_actor is not None:
+            self.shadow_actor.SetVisibility(bool(visible) and self.sun_direction is not None)
+
+    def _on_geometry(self) -> None:
+        super()._on_geometry()
+        if self.shadow_actor is not None and self.sun_direction is not None:
+            self._update_shadow_points()
 
     def _on_colors(self, rows: Any) -> None:
         super()._on_colors(rows)
@@ -343,9 +426,10 @@ class VtkBuildingLayer(VtkMeshLayer):
         self._sync_lod()
 
     def close(self) -> None:
-        if self.lod_actor is not None:
-            self.plotter.remove_actor(self.lod_actor, render=False)
-            self.lod_actor = None
+        for actor in (self.lod_actor, self.shadow_actor):
+            if actor is not None:
+                self.plotter.remove_actor(actor, render=False)
+        self.lod_actor = self.shadow_actor = None
         super().close()
 
 

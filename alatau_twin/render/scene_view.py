@@ -122,13 +122,15 @@ class SceneView:
         return pos
 
     def _set_shadows(self, on: bool) -> None:
-        if on == self.shadows:
-            return
-        if on:
-            self.plotter.enable_shadows()
-        else:
-            self.plotter.disable_shadows()
+        from alatau_twin.render.adapters import VtkBuildingLayer
+
         self.shadows = on
+        direction = np.array(self.sun_light.position, float) if on else None
+        terrain = self.scene.terrain
+        ground = terrain.display_elevation_at if terrain is not None else None
+        for adapter in self.adapters.values():
+            if isinstance(adapter, VtkBuildingLayer):
+                adapter.set_shadows(direction, ground)
 
     # Above this many building triangles, the camera draws roofs only while it moves.
     LOD_THRESHOLD_TRIANGLES = 150_000

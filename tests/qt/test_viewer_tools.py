@@ -199,6 +199,14 @@ def test_sun_lights_from_the_computed_direction(make_window, qtbot, sample_scene
     light = np.array(window.scene_view.sun_light.position)
     assert light[2] == pytest.approx(np.sin(np.radians(69.8)), abs=0.01)
     assert light[1] < 0  # the noon sun stands in the south
+    # The toolbar's Shadows box casts the buildings' shadows on the ground.
+    window.sun_time.setDateTime(noon)
+    window.shadow_check.setChecked(True)
+    window.sun_check.setChecked(True)
+    shadows = window.scene_view.adapters["Buildings"].shadow_actor
+    assert shadows is not None and shadows.GetVisibility()
+    window.sun_check.setChecked(False)
+    assert not shadows.GetVisibility()
     night = window.set_sun(dt.datetime(2026, 12, 21, 0, 0))
     assert night.elevation_deg < 0 and window.scene_view.sun_light.intensity == 0.0
 

@@ -114,3 +114,34 @@ def test_lod_draws_roofs_only_and_follows_colours_and_filters(gate_view) -> None
     assert image.std() > 10
     gate_view.set_lod(False)
     assert adapter.actors[0].GetVisibility() and not adapter.lod_actor.GetVisibility()
+
+
+def test_shadows_fall_away_from_the_sun_and_follow_it(gate_view) -> None:
+    import datetime as dt
+
+    tz = dt.timezone(dt.timedelta(hours=5), "Asia/Almaty")
+    adapter = gate_view.adapters["Buildings"]
+    layer = gate_view.scene.layers["Buildings"]
+    row = int(np.nonzero(layer.table["name"] == "Iconic Tower")[0][0])
+    tower = layer.mesh.points[layer.mesh.point_data["feature_index"] == row]
+    centre = tower[:, :2].mean(axis=0)
+
+    def shadow_tip() -> np.ndarray:
+        src = adapter._shadow_src
+        mine = layer.mesh.point_data["feature_index"][src] == row
+        pts = np.asarray(adapter.shadow_mesh.points)[mine, :2]
+        return pts[np.argmax(np.linalg.norm(pts - centre, axis=1))] - centre
+
+    noon = gate_view.set_sun(dt.datetime(2026, 12, 21, 11, 50, tzinfo=tz), shadows=True)
+    tip = shadow_tip()
+    # Winter noon: the sun is low in the south, so the tower's shadow points north,
+    # 272 m / tan(22.9 deg) ~ 645 m long.
+    assert tip[1] > 0 and abs(tip[0]) < 0.2 * tip[1]
+    assert np.linalg.norm(tip) == pytest.approx(
+        272.0 / np.tan(np.radians(noon.elevation_deg)), rel=0.1
+    )
+    gate_view.set_sun(dt.datetime(2026, 12, 21, 15, 0, tzinfo=tz), shadows=True)
+    afternoon = shadow_tip()
+    assert afternoon[0] > 0 and np.linalg.norm(afternoon) > np.linalg.norm(tip)  # NE, longer
+    gate_view.set_sun(None)
+    assert not adapter.shadow_actor.GetVisibility()
