@@ -92,10 +92,13 @@ def run(quick: bool = False) -> list[BenchResult]:
     plotter = offscreen_plotter(size)
     view = SceneView(plotter, scene)
     still = _median_frame(plotter, n)
-    # While the camera moves the window drops FXAA (see MainWindow): that is the frame
-    # rate a user feels when orbiting.
+    # While the camera moves the window drops FXAA and, above the LOD threshold, draws
+    # roofs only (see MainWindow): that is the frame rate a user feels when orbiting.
     plotter.renderer.SetUseFXAA(False)
+    lod = view.lod_enabled
+    view.set_lod(lod)
     moving = _median_frame(plotter, n)
+    view.set_lod(False)
     meshes = [getattr(a, "mesh", None) for a in view.adapters.values()]
     triangles = sum(a.mesh.n_cells for a in view.adapters.values() if isinstance(a, VtkMeshLayer))
     bare_plotter = offscreen_plotter(size)
@@ -108,7 +111,7 @@ def run(quick: bool = False) -> list[BenchResult]:
     plotter.close()
     bare_plotter.close()
     label = "bare pyvista plotter, same meshes, default look, no FXAA"
-    details = {"triangles_in_meshes": int(triangles), "size": list(size)}
+    details = {"triangles_in_meshes": int(triangles), "size": list(size), "lod_while_moving": lod}
     results.append(
         BenchResult(
             "sample_frame_moving",

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         )
         self.table_dock.flyRequested.connect(self.fly_to_features)
         self.search = SearchBar(scene, self)
+        self.search.setMinimumWidth(260)
         self.search.flyRequested.connect(self.fly_to_features)
         self.search_toolbar.clear()
         self.search_toolbar.addWidget(self.search)
@@ -745,6 +746,7 @@ def apply_palette(app: Any, theme: str) -> None:
         (QPalette.ColorRole.HighlightedText, QColor("#ffffff")),
         (QPalette.ColorRole.ToolTipBase, base),
         (QPalette.ColorRole.ToolTipText, text),
+        (QPalette.ColorRole.PlaceholderText, QColor("#8a96a3")),
     ):
         pal.setColor(role, color)
     app.setPalette(pal)
