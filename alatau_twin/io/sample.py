@@ -925,21 +925,35 @@ def _gen_gate(ctx: _Context, d: District, out: _BuildingSet, roads: _RoadSet) ->
 BlockItem = tuple[Any, float, float, str, int, float, str]
 
 
-def _gate_block(rng: np.random.Generator, kind: str, half: float) -> list[BlockItem]:
-    """Buildings of one 150 m Gate block in block coordinates (usable +-``half`` m)."""
-    items: list[BlockItem] = []
+class _BlockItems(list[BlockItem]):
+    """Buildings of one block, as the district block generators collect them.
+
+    ``add`` draws a height from the use and floor count unless one is given (a named
+    tower), consuming the block's rng in call order, which keeps the sample byte-stable.
+    """
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        super().__init__()
+        self.rng = rng
 
     def add(
+        self,
         shape: Any,
         a: float,
         b: float,
         use: str,
         floors: int,
-        height: float | None = None,
+        h: float | None = None,
         name: str = "",
     ) -> None:
-        h = _height(rng, use, floors) if height is None else height
-        items.append((shape, a, b, use, floors, h, name))
+        height = _height(self.rng, use, floors) if h is None else h
+        self.append((shape, a, b, use, floors, height, name))
+
+
+def _gate_block(rng: np.random.Generator, kind: str, half: float) -> list[BlockItem]:
+    """Buildings of one 150 m Gate block in block coordinates (usable +-``half`` m)."""
+    items = _BlockItems(rng)
+    add = items.add
 
     if kind == "iconic":
         # The podium wraps both towers (as holes, 1 m clear) so nothing overlaps.
@@ -1061,20 +1075,8 @@ def _gen_golden(ctx: _Context, d: District, out: _BuildingSet, roads: _RoadSet) 
         return "housing"
 
     def block_fn(rng: np.random.Generator, zone: str, half: float) -> list[BlockItem]:
-        items: list[BlockItem] = []
-
-        def add(
-            shape: Any,
-            a: float,
-            b: float,
-            use: str,
-            floors: int,
-            h: float | None = None,
-            name: str = "",
-        ) -> None:
-            items.append(
-                (shape, a, b, use, floors, _height(rng, use, floors) if h is None else h, name)
-            )
+        items = _BlockItems(rng)
+        add = items.add
 
         if zone == "campus":
             for a, b in ((-45.0, -45.0), (45.0, -45.0), (-45.0, 45.0), (45.0, 45.0)):
@@ -1154,20 +1156,8 @@ def _gen_growing(ctx: _Context, d: District, out: _BuildingSet, roads: _RoadSet)
         return "warehouse"
 
     def block_fn(rng: np.random.Generator, zone: str, half: float) -> list[BlockItem]:
-        items: list[BlockItem] = []
-
-        def add(
-            shape: Any,
-            a: float,
-            b: float,
-            use: str,
-            floors: int,
-            h: float | None = None,
-            name: str = "",
-        ) -> None:
-            items.append(
-                (shape, a, b, use, floors, _height(rng, use, floors) if h is None else h, name)
-            )
+        items = _BlockItems(rng)
+        add = items.add
 
         if zone == "terminal":
             for b in (-120.0, -70.0, -20.0, 30.0, 80.0):
