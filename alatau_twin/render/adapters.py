@@ -527,20 +527,22 @@ class VtkPointLayer(VtkLayer):
         self.request_render()
 
 
+# Most specific layer types first: a BuildingLayer is also a MeshLayer.
+_ADAPTERS: tuple[tuple[type[Layer], type[VtkLayer]], ...] = (
+    (TerrainLayer, VtkTerrainLayer),
+    (AreaLayer, VtkAreaLayer),
+    (BuildingLayer, VtkBuildingLayer),
+    (MeshLayer, VtkMeshLayer),
+    (LineLayer, VtkLineLayer),
+    (PointLayer, VtkPointLayer),
+)
+
+
 def adapter_for(
     plotter: Any, layer: Layer, theme: RenderTheme, request_render: RenderRequest
 ) -> VtkLayer:
-    """The adapter class that draws this kind of layer."""
-    if isinstance(layer, TerrainLayer):
-        return VtkTerrainLayer(plotter, layer, theme, request_render)
-    if isinstance(layer, AreaLayer):
-        return VtkAreaLayer(plotter, layer, theme, request_render)
-    if isinstance(layer, BuildingLayer):
-        return VtkBuildingLayer(plotter, layer, theme, request_render)
-    if isinstance(layer, MeshLayer):
-        return VtkMeshLayer(plotter, layer, theme, request_render)
-    if isinstance(layer, LineLayer):
-        return VtkLineLayer(plotter, layer, theme, request_render)
-    if isinstance(layer, PointLayer):
-        return VtkPointLayer(plotter, layer, theme, request_render)
+    """The adapter that draws this kind of layer."""
+    for kind, adapter in _ADAPTERS:
+        if isinstance(layer, kind):
+            return adapter(plotter, layer, theme, request_render)
     raise TypeError(f"no renderer for layer kind {layer.kind!r}")

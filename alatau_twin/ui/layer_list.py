@@ -14,15 +14,6 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 from alatau_twin.core.layers import Layer
 from alatau_twin.core.scene import LayerList
 
-_KIND_LABEL = {
-    "terrain": "terrain",
-    "buildings": "buildings",
-    "lines": "lines",
-    "points": "points",
-    "areas": "areas",
-    "mesh": "mesh",
-}
-
 
 class LayerListWidget(QListWidget):
     """Checkable list of the scene's layers; the check box is the layer's visibility."""
@@ -48,8 +39,7 @@ class LayerListWidget(QListWidget):
         item = QListWidgetItem(self._icon(layer), layer.name)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-        kind = _KIND_LABEL.get(layer.kind, layer.kind)
-        item.setToolTip(f"{layer.name}: {kind}, {layer.n_features:,} features")
+        item.setToolTip(f"{layer.name}: {layer.kind}, {layer.n_features:,} features")
         item.setData(Qt.ItemDataRole.UserRole, layer.name)
         self.addItem(item)
         self._items[id(layer)] = item
