@@ -79,3 +79,28 @@ def cmd_view(args: argparse.Namespace) -> int:
         t_start=T_START,
         crs=args.crs,
     )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from alatau_twin.io.validate import validate_sources
+
+    problems = validate_sources(args.sources, crs=args.crs)
+    errors = [p for p in problems if p.severity == "error"]
+    if args.json:
+        json.dump([p.to_dict() for p in problems], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for p in problems:
+            print(p.describe())
+        n_warn = len(problems) - len(errors)
+        print(f"{len(errors)} error(s), {n_warn} warning(s) in {len(args.sources)} source(s)")
+    return 1 if errors else 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from alatau_twin.io.export import export_scene_project
+    from alatau_twin.io.sample import build_sample_scene
+
+    project = export_scene_project(build_sample_scene(), args.output, fmt=args.format)
+    print(f"wrote {project} (open it with: alatau-twin open {project})")
+    return 0

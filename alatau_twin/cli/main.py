@@ -22,6 +22,8 @@ examples:
   alatau-twin render --output city.png          render the sample headless (no display needed)
   alatau-twin render --view gate --date 2030-06-01 --size 1920x1080 --output gate.png
   alatau-twin info --json                       summary of layers, CRS, bounds, networks
+  alatau-twin validate city.gpkg model.glb      list every problem, exit 1 on errors
+  alatau-twin sample --output alatau/           the sample as a project with GeoPackage data
   alatau-twin bench extrusion                   run a benchmark against its same-run baseline
 """
 
@@ -92,6 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.add_argument("--date", type=parse_date, default=None, help="progress at YYYY-MM-DD")
 
+    o = sub.add_parser("open", help="open a project (or data files) in the viewer")
+    o.add_argument("sources", nargs="+", metavar="PROJECT_OR_FILES", help="project or data files")
+    o.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
+    o.add_argument("--view", default=None, help="camera preset to start from")
+    o.add_argument("--date", type=parse_date, default=None, help="time cursor, YYYY-MM-DD")
+    o.add_argument("--theme", choices=["light", "dark"], default=None)
+    o.add_argument("--quit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
+
+    val = sub.add_parser("validate", help="check project or data files; list every problem")
+    val.add_argument("sources", nargs="+", metavar="PROJECT_OR_FILES", help="files to check")
+    val.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
+    val.add_argument("--json", action="store_true", help="machine-readable output")
+
+    smp = sub.add_parser("sample", help="write the Alatau sample twin as a project with its data")
+    smp.add_argument("--output", "-o", required=True, help="folder to write (created)")
+    smp.add_argument(
+        "--format", choices=["gpkg", "parquet"], default="gpkg", help="vector data format"
+    )
+
     b = sub.add_parser("bench", help="run benchmarks under benchmarks/ against same-run baselines")
     b.add_argument("names", nargs="*", metavar="NAME", help="benchmark names (default: all)")
     b.add_argument("--json", action="store_true", help="print results as JSON")
@@ -107,10 +128,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.sources, args.view, args.date, args.theme, args.crs = [], None, None, None, None
         args.quit_after_first_frame = False
     try:
-        if command == "view":
+        if command in ("view", "open"):
             from alatau_twin.cli.commands import cmd_view
 
             return cmd_view(args)
+        if command == "validate":
+            from alatau_twin.cli.commands import cmd_validate
+
+            return cmd_validate(args)
+        if command == "sample":
+            from alatau_twin.cli.commands import cmd_sample
+
+            return cmd_sample(args)
         if command == "render":
             from alatau_twin.cli.commands import cmd_render
 

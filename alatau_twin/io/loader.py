@@ -1,41 +1,96 @@
-"""Turn what the user named on the command line into a scene (io: no Qt, no VTK).
+"""Turn what the user named into a scene (io: no Qt, no VTK).
 
-No sources means the embedded Alatau sample twin. Data files become layers of one
-scene; a file that fails is reported by name and the others still load, because one
-broken file must not cost the user the rest of their session.
+No sources means the embedded Alatau sample twin; one ``.toml`` is a project; anything
+else is data: GIS vectors, CityJSON, 3D models, terrain rasters, each through its
+reader into layers of one scene frame. A file that fails is reported by name and the
+others still load, because one broken file must not cost the user the rest of the
+session. Once everything is in, layers without real heights are draped on the terrain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from alatau_twin.core.layers import Layer
+import numpy as np
+
+from alatau_twin.core.frame import SceneFrame
+from alatau_twin.core.layers import (
+    AreaLayer,
+    BuildingLayer,
+    Layer,
+    LineLayer,
+    PointLayer,
+    TerrainLayer,
+)
 from alatau_twin.core.scene import Scene, SceneInfo
 from alatau_twin.core.views import CameraView
 
 VECTOR_SUFFIXES = {
-    ".gpkg",
-    ".geojson",
-    ".json",
-    ".shp",
-    ".fgb",
-    ".parquet",
-    ".gml",
-    ".kml",
-    ".csv",
-    ".gpx",
-}
+    ".gpkg", ".geojson", ".json", ".shp", ".fgb", ".parquet", ".gml", ".kml", ".csv", ".gpx"
+}  # fmt: skip
+MESH_SUFFIXES = {".gltf", ".glb", ".obj", ".ply", ".stl"}
+RASTER_SUFFIXES = {".tif", ".tiff", ".hgt", ".dem", ".asc", ".vrt"}
+CITYJSON_SUFFIXES = {".jsonl"}
 
 
 class LoadError(Exception):
     """Nothing usable could be loaded; the message names each file and the reason."""
 
 
-def load_scene(sources: Sequence[str | Path] = (), crs: str | None = None) -> Scene:
-    """The sample when ``sources`` is empty, else a scene of the named files.
+@dataclass
+class SourceOptions:
+    """Per-file options a project (or the command line) can give a source."""
 
-    ``crs`` (e.g. ``"EPSG:32643"``) is assigned to files that carry none.
+    crs: str | None = None
+    # vector | buildings | areas | cityjson | mesh | terrain (None: by file type)
+    kind: str | None = None
+    name: str | None = None
+    lod: str | None = None
+    georef: dict[str, Any] = field(default_factory=dict)
+    exaggeration: float = 1.0
+
+
+def file_kind(path: Path) -> str | None:
+    """What reader a file needs, from its name (and a sniff for ``.json``)."""
+    name = path.name.lower()
+    suffix = path.suffix.lower()
+    if name.endswith((".city.json", ".city.jsonl")) or suffix in CITYJSON_SUFFIXES:
+        return "cityjson"
+    if name.endswith(".hgt.zip"):
+        return "terrain"
+    if suffix == ".json" and _sniff_cityjson(path):
+        return "cityjson"
+    if suffix in VECTOR_SUFFIXES:
+        return "vector"
+    if suffix in MESH_SUFFIXES:
+        return "mesh"
+    if suffix in RASTER_SUFFIXES:
+        return "terrain"
+    return None
+
+
+def _sniff_cityjson(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    compact = head.replace(" ", "")
+    return '"type":"CityJSON' in compact
+
+
+def load_scene(
+    sources: Sequence[str | Path] = (),
+    crs: str | None = None,
+    options: dict[str, SourceOptions] | None = None,
+) -> Scene:
+    """The sample when ``sources`` is empty, a project for one ``.toml``, else data files.
+
+    ``crs`` (e.g. ``"EPSG:32643"``) is assigned to files that carry none; ``options``
+    maps a source path to per-file options (from a project file).
     """
     if len(sources) == 1 and Path(sources[0]).suffix.lower() == ".toml":
         return load_project_scene(Path(sources[0]), crs)
@@ -43,45 +98,120 @@ def load_scene(sources: Sequence[str | Path] = (), crs: str | None = None) -> Sc
         from alatau_twin.io.sample import build_sample_scene
 
         return build_sample_scene()
-    from alatau_twin.io.vector import VectorError, read_vector
-
-    scene: Scene | None = None
+    options = options or {}
+    frame: SceneFrame | None = None
     messages: list[str] = []
     layers: list[Layer] = []
     for src in sources:
         path = Path(src)
-        if not path.exists():
-            messages.append(f"{path}: no such file")
-            continue
-        if path.suffix.lower() == ".toml":
-            messages.append(f"{path}: a project file must be opened on its own")
-            continue
-        if path.suffix.lower() not in VECTOR_SUFFIXES:
-            messages.append(f"{path}: unsupported file type {path.suffix or '(none)'}")
-            continue
+        opts = options.get(str(src)) or SourceOptions()
         try:
-            new, frame = read_vector(path, scene.frame if scene else None, crs=crs)
-        except VectorError as exc:
+            new, frame = read_source(path, frame, opts, crs)
+        except SourceError as exc:
             messages.append(str(exc))
             continue
-        if scene is None:
-            scene = Scene(frame, SceneInfo(title=path.name))
+        if opts.name and len(new) == 1:
+            new[0].name = opts.name
         layers.extend(new)
-    if scene is None or not layers:
+    if frame is None or not layers:
         raise LoadError("nothing could be loaded:\n  " + "\n  ".join(messages))
+    scene = Scene(frame, SceneInfo(title=Path(sources[0]).name))
     for layer in layers:
-        name = layer.name
-        k = 2
+        name, k = layer.name, 2
         while layer.name in scene.layers:
             layer.name = f"{name} ({k})"
             k += 1
         scene.layers.append(layer)
     if len(sources) > 1:
         scene.info.title = f"{len(layers)} layers from {len(sources)} files"
+    drape_on_terrain(scene)
+    for layer in scene.layers:
+        messages.extend(f"{layer.name}: {w}" for w in layer.report.warnings)
     scene.metadata["messages"] = messages
     scene.sources = [str(Path(s).resolve()) for s in sources if Path(s).exists()]
     add_fit_views(scene)
     return scene
+
+
+class SourceError(Exception):
+    """One source could not be used (the message names the file)."""
+
+
+def read_source(
+    path: Path, frame: SceneFrame | None, opts: SourceOptions, default_crs: str | None = None
+) -> tuple[list[Layer], SceneFrame]:
+    """Layers of one data file, in ``frame`` (chosen from the data when None)."""
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.suffix.lower() == ".toml":
+        raise SourceError(f"{path}: a project file must be opened on its own")
+    kind = opts.kind or file_kind(path)
+    crs = opts.crs or default_crs
+    try:
+        if kind in ("vector", "buildings", "areas"):
+            from alatau_twin.io.vector import read_vector
+
+            return read_vector(path, frame, crs=crs, expect=kind if kind != "vector" else None)
+        if kind == "cityjson":
+            from alatau_twin.io.cityjson import read_cityjson
+
+            return read_cityjson(path, frame, crs=crs, lod=opts.lod)
+        if kind == "mesh":
+            from alatau_twin.io.meshes import Georef, read_mesh_file
+
+            georef = Georef(crs=crs, **opts.georef) if (crs or opts.georef) else None
+            return read_mesh_file(path, frame, georef)
+        if kind == "terrain":
+            from alatau_twin.io.raster import read_terrain
+
+            return read_terrain(path, frame, exaggeration=opts.exaggeration)
+    except (ValueError, OSError) as exc:  # every reader's error names the file
+        raise SourceError(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
+    suffix = path.suffix or "(none)"
+    raise SourceError(f"{path}: unsupported file type {suffix}")
+
+
+def drape_on_terrain(scene: Scene) -> None:
+    """Put layers that came without heights onto the scene's terrain.
+
+    GIS footprints are extruded from their base, which loading set to 0; lines and
+    points sit at fixed small heights. With a terrain in the scene they follow the
+    ground instead (buildings at the terrain height under their centroid).
+    """
+    terrain = next((x for x in scene.layers if isinstance(x, TerrainLayer)), None)
+    if terrain is None:
+        return
+    ground = terrain.display_elevation_at
+    for layer in scene.layers:
+        if getattr(layer, "draped", None) is not False:
+            continue
+        if isinstance(layer, BuildingLayer) and layer.footprints is not None:
+            import shapely
+
+            from alatau_twin.core.extrude import extrude_footprints
+
+            c = shapely.centroid(layer.footprints)
+            ok = ~shapely.is_missing(c)
+            xy = np.zeros((layer.n_features, 2))
+            xy[ok] = shapely.get_coordinates(c[ok])
+            base = np.where(ok, ground(xy[:, 0], xy[:, 1]), 0.0)
+            mh = layer.table_min_height()
+            layer.mesh = extrude_footprints(
+                layer.footprints, np.asarray(layer.table["height"], float), base, mh
+            )
+            layer.base = base
+            layer._full_z = layer.mesh.points[:, 2].copy()
+        elif isinstance(layer, AreaLayer) and getattr(layer, "polygons", None) is not None:
+            from alatau_twin.io.vector import drape_area_layer
+
+            drape_area_layer(layer, ground)
+        elif isinstance(layer, LineLayer | PointLayer):
+            pts = layer.points
+            pts[:, 2] = ground(pts[:, 0], pts[:, 1]) + pts[:, 2]
+        else:
+            continue
+        layer.draped = True  # type: ignore[attr-defined]
+        layer.report.add("draped_on_terrain", layer.n_features)
 
 
 def load_project_scene(path: Path, crs: str | None = None) -> Scene:
@@ -92,7 +222,7 @@ def load_project_scene(path: Path, crs: str | None = None) -> Scene:
         doc = read_project(path)
     except ProjectError as exc:
         raise LoadError(str(exc)) from None
-    scene = load_scene(doc["sources"], crs=crs or doc.get("crs"))
+    scene = load_scene(doc["sources"], crs=crs or doc.get("crs"), options=doc["options"])
     if doc.get("title"):
         scene.info.title = str(doc["title"])
     apply_project_views(scene, doc)

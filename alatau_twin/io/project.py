@@ -7,8 +7,14 @@ kinds, styles, CRS overrides and mesh georeferencing, keeping ``version`` for up
 
     version = 1
     title = "Alatau City — sample twin"
-    sources = []                     # empty: the embedded sample
+    sources = []                     # empty (and no [[layers]]): the embedded sample
     crs = "EPSG:32643"               # optional: for sources that carry none
+
+    [[layers]]                       # a source with options
+    path = "models/tower.glb"
+    kind = "mesh"                    # vector | cityjson | mesh | terrain (default: by type)
+    crs = "EPSG:32643"
+    georef = { origin = [664700, 4812200, 610], rotation_deg = 0, scale = 1, up = "y" }
 
     [[views]]
     name = "CBD at dusk"
@@ -30,8 +36,11 @@ import tomli_w
 from alatau_twin.core.scene import Scene
 from alatau_twin.core.views import SavedView
 from alatau_twin.io.atomic import atomic_write
+from alatau_twin.io.loader import SourceOptions
 
 PROJECT_VERSION = 1
+_LAYER_KEYS = {"path", "kind", "crs", "name", "lod", "georef", "exaggeration"}
+_GEOREF_KEYS = {"origin", "rotation_deg", "scale", "up"}
 
 
 class ProjectError(ValueError):
@@ -71,6 +80,29 @@ def read_project(path: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise ProjectError(f"{p}: 'sources' must be a list of file paths")
     doc["sources"] = [str((p.parent / s).resolve()) for s in sources]
+    doc["options"] = {}
+    for i, entry in enumerate(doc.get("layers", [])):
+        where = f"{p}: layers[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise ProjectError(f"{where} needs a 'path' (a file relative to the project)")
+        unknown = set(entry) - _LAYER_KEYS
+        if unknown:
+            raise ProjectError(
+                f"{where}: unknown keys {sorted(unknown)}; known: {sorted(_LAYER_KEYS)}"
+            )
+        source = str((p.parent / entry["path"]).resolve())
+        georef = entry.get("georef", {})
+        if not isinstance(georef, dict) or set(georef) - _GEOREF_KEYS:
+            raise ProjectError(f"{where}: georef takes {sorted(_GEOREF_KEYS)}")
+        doc["sources"].append(source)
+        doc["options"][source] = SourceOptions(
+            crs=entry.get("crs"),
+            kind=entry.get("kind"),
+            name=entry.get("name"),
+            lod=None if entry.get("lod") is None else str(entry["lod"]),
+            georef=dict(georef),
+            exaggeration=float(entry.get("exaggeration", 1.0)),
+        )
     views = []
     for i, v in enumerate(doc.get("views", [])):
         try:

@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import mapbox_earcut
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 from alatau_twin.core import style
 from alatau_twin.core.attributes import AttributeTable
+from alatau_twin.core.drape import drape_polygon, triangulate_polygon
 from alatau_twin.core.extrude import extrude_footprints
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import (
@@ -477,12 +477,7 @@ def _water_level(grid: HeightGrid, poly: Polygon) -> float:
 
 
 def _flat_mesh(poly: Polygon, z: float, feature: int) -> TriangleMesh:
-    rings = [np.asarray(poly.exterior.coords)[:-1]] + [
-        np.asarray(h.coords)[:-1] for h in poly.interiors
-    ]
-    xy = np.concatenate(rings)
-    ends = np.cumsum([len(r) for r in rings]).astype(np.uint32)
-    tris = mapbox_earcut.triangulate_float64(xy, ends).astype(np.int64).reshape(-1, 3)
+    xy, tris = triangulate_polygon(poly)
     pts = np.column_stack([xy, np.full(len(xy), z)])
     return TriangleMesh(pts, tris, {"feature_index": np.full(len(tris), feature, np.int32)})
 
@@ -1578,54 +1573,9 @@ def _gen_microdistricts(ctx: _Context, out: _BuildingSet, roads: _RoadSet) -> li
 def _drape_polygon(
     ctx: _Context, poly: Polygon, feature: int, offset: float, cell: float = 200.0
 ) -> TriangleMesh:
-    """Triangulate ``poly`` cut into ``cell``-metre squares, each vertex on the terrain
-    + ``offset``: a flat triangulation would cut through hills or float over valleys.
-
-    Squares wholly inside become two triangles in one numpy pass; only the squares the
-    outline crosses are clipped and ear-cut.
-    """
-    xmin, ymin, xmax, ymax = poly.bounds
-    i0, i1 = math.floor(xmin / cell), math.ceil(xmax / cell)
-    j0, j1 = math.floor(ymin / cell), math.ceil(ymax / cell)
-    ii, jj = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1))
-    x0, y0 = ii.ravel() * cell, jj.ravel() * cell
-    boxes = shapely.box(x0, y0, x0 + cell, y0 + cell)
-    shapely.prepare(poly)
-    inner = shapely.contains(poly, boxes)
-    cross = ~inner & shapely.intersects(poly, boxes)
-    xi, yi = x0[inner], y0[inner]
-    quad = np.stack(
-        [
-            np.column_stack([xi, yi]),
-            np.column_stack([xi + cell, yi]),
-            np.column_stack([xi + cell, yi + cell]),
-            np.column_stack([xi, yi + cell]),
-        ],
-        1,
-    )
-    pts = [quad.reshape(-1, 2)]
-    q = np.arange(len(xi))[:, None] * 4
-    tris = [np.concatenate([q + np.array([0, 1, 2]), q + np.array([0, 2, 3])])]
-    base = len(pts[0])
-    for piece in shapely.get_parts(shapely.intersection(boxes[cross], poly)):
-        for part in shapely.get_parts(piece):
-            if part.geom_type != "Polygon" or part.area < 1.0:
-                continue
-            rings = [np.asarray(part.exterior.coords)[:-1]] + [
-                np.asarray(h.coords)[:-1] for h in part.interiors
-            ]
-            xy = np.concatenate(rings)
-            ends = np.cumsum([len(r) for r in rings]).astype(np.uint32)
-            t = mapbox_earcut.triangulate_float64(xy, ends).astype(np.int64).reshape(-1, 3)
-            pts.append(xy)
-            tris.append(t + base)
-            base += len(xy)
-    xy = _r2(np.concatenate(pts))
-    z = _r2(ctx.z(xy[:, 0], xy[:, 1]) + offset)
-    tri = np.concatenate(tris).astype(np.int64)
-    return TriangleMesh(
-        np.column_stack([xy, z]), tri, {"feature_index": np.full(len(tri), feature, np.int32)}
-    )
+    """``poly`` draped on the terrain (see :func:`alatau_twin.core.drape.drape_polygon`),
+    on the sample's 0.01 m grid."""
+    return drape_polygon(poly, ctx.z, feature, offset, cell, decimals=2)
 
 
 def _districts_layer(ctx: _Context, micro: list[Polygon]) -> AreaLayer:

@@ -18,8 +18,16 @@ import numpy as np
 from alatau_twin.core.attributes import AttributeTable
 from alatau_twin.core.extrude import extrude_footprints
 from alatau_twin.core.frame import SceneFrame
-from alatau_twin.core.layers import BuildingLayer, Layer, LayerReport, LineLayer, PointLayer
-from alatau_twin.core.style import USE_COLORS, categorical_colors
+from alatau_twin.core.layers import (
+    AreaLayer,
+    BuildingLayer,
+    Layer,
+    LayerReport,
+    LineLayer,
+    PointLayer,
+)
+from alatau_twin.core.mesh import TriangleMesh
+from alatau_twin.core.style import CATEGORY_PALETTE, USE_COLORS, categorical_colors
 
 STOREY_HEIGHT_M = 3.2
 DEFAULT_HEIGHT_M = 10.0
@@ -59,11 +67,16 @@ def frame_for(gdf: Any) -> SceneFrame:
 
 
 def read_vector(
-    path: str | Path, frame: SceneFrame | None = None, crs: str | None = None
+    path: str | Path,
+    frame: SceneFrame | None = None,
+    crs: str | None = None,
+    expect: str | None = None,
 ) -> tuple[list[Layer], SceneFrame]:
     """Layers from one vector file, in ``frame`` (chosen from the data when None).
 
     ``crs`` is assigned when the file has none (a file's own CRS always wins).
+    ``expect="buildings"`` (a project's building layer) refuses points and lines;
+    ``expect="areas"`` draws polygons (zones, parcels, water) draped on the ground.
     """
     import geopandas as gpd
     import shapely
@@ -93,6 +106,8 @@ def read_vector(
     geoms = gdf.geometry.values
     null = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
     report.add("skipped_empty", int(null.sum()))
+    if null.any():
+        report.warnings.append(f"empty or null geometry at features {_rows(null)}: skipped")
     gdf = gdf[~null]
     g = np.asarray(gdf.geometry.values)
     g = shapely.transform(g, lambda xy: xy - np.array([frame.origin_e, frame.origin_n]))
@@ -102,7 +117,15 @@ def read_vector(
     poly = np.isin(types, (3, 6))
     line = np.isin(types, (1, 2, 5))
     pts = np.isin(types, (0, 4))
-    if poly.any():
+    if expect == "buildings" and (line.any() or pts.any()):
+        bad = line | pts
+        raise VectorError(
+            f"{path}: a building layer needs polygons, but {int(bad.sum())} features are "
+            f"points or lines (features {_rows(bad)})"
+        )
+    if poly.any() and expect == "areas":
+        layers.append(_areas(stem, gdf[poly], g[poly], report))
+    elif poly.any():
         layers.append(_buildings(stem, gdf[poly], g[poly], report))
     if line.any():
         layers.append(_lines(f"{stem} lines" if poly.any() else stem, gdf[line], g[line], path))
@@ -140,6 +163,7 @@ def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> B
         # make_valid may return collections; keep their polygonal parts.
         geoms[invalid] = [_polygonal(f) for f in fixed]
         report.add("repaired", int(invalid.sum()))
+        report.warnings.append(f"invalid polygons at features {_rows(invalid)}: repaired")
     table = _table(gdf, name)
     n = len(gdf)
     height = np.full(n, np.nan)
@@ -167,12 +191,54 @@ def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> B
     table["height_source"] = src
     mesh = extrude_footprints(geoms, height, base=0.0)
     layer = BuildingLayer(name, mesh, table, footprints=geoms, report=report)
+    layer.draped = False  # type: ignore[attr-defined]  # base 0 until a terrain drapes it
     use = table.get("use", table.get("class", table.get("building")))
     if use is not None:
         layer.colors = categorical_colors(use, USE_COLORS)
     else:
         layer.colors[:] = USE_COLORS["residential"]
     return layer
+
+
+def _areas(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> AreaLayer:
+    """Polygons as tinted areas; flat at first, draped once a terrain is known."""
+    layer = AreaLayer(
+        name, TriangleMesh.empty(), [], _table(gdf, name), opacity=0.35, report=report
+    )
+    layer.polygons = geoms  # type: ignore[attr-defined]
+    layer.draped = False  # type: ignore[attr-defined]
+    drape_area_layer(layer, lambda x, y: np.zeros(np.shape(x)))
+    cat = layer.table.get("kind", layer.table.get("class", layer.table.get("name")))
+    layer.colors = (
+        categorical_colors(cat) if cat is not None else np.tile(CATEGORY_PALETTE[0], (len(gdf), 1))
+    ).astype(np.uint8)
+    return layer
+
+
+def drape_area_layer(layer: AreaLayer, ground: Any) -> None:
+    """(Re)build an area layer's mesh and outlines on ``ground(x, y)``."""
+    import shapely
+
+    from alatau_twin.core.drape import drape_polygon
+
+    meshes, outlines = [], []
+    for row, geom in enumerate(layer.polygons):  # type: ignore[attr-defined]
+        for part in shapely.get_parts(geom):
+            if part.is_empty or part.geom_type != "Polygon":
+                continue
+            cell = max(50.0, min(400.0, np.sqrt(part.area) / 20))
+            meshes.append(drape_polygon(part, ground, row, 1.0, cell))
+            ring = np.asarray(shapely.segmentize(part.exterior, cell).coords)[:, :2]
+            outlines.append(np.column_stack([ring, ground(ring[:, 0], ring[:, 1]) + 1.5]))
+    layer.mesh = TriangleMesh.concatenate(meshes)
+    layer.outlines = outlines
+
+
+def _rows(mask: np.ndarray, limit: int = 10) -> str:
+    """Row numbers of a mask for a message: '3, 17, 42' or '3, 17, ... (120 in all)'."""
+    idx = np.flatnonzero(mask)
+    text = ", ".join(str(i) for i in idx[:limit])
+    return text + (f", ... ({len(idx)} in all)" if len(idx) > limit else "")
 
 
 def _polygonal(geom: Any) -> Any:
@@ -193,6 +259,7 @@ def _lines(name: str, gdf: Any, geoms: np.ndarray, path: Path) -> LineLayer:
     ]
     table = _table(gdf.iloc[index], name)
     layer = LineLayer(name, lines, table, report=LayerReport(source=str(path)))
+    layer.draped = False  # type: ignore[attr-defined]
     layer.colors[:] = (90, 90, 90)
     return layer
 
@@ -204,5 +271,6 @@ def _points(name: str, gdf: Any, geoms: np.ndarray, path: Path) -> PointLayer:
     xy = shapely.get_coordinates(parts)
     pts = np.column_stack([xy, np.full(len(xy), 2.0)])
     layer = PointLayer(name, pts, _table(gdf.iloc[index], name), report=LayerReport(str(path)))
+    layer.draped = False  # type: ignore[attr-defined]
     layer.colors[:] = (220, 60, 60)
     return layer

@@ -235,11 +235,24 @@ class VtkMeshLayer(VtkLayer):
         self.actors.append(actor)
 
     def _cell_colors(self) -> np.ndarray:
+        """Per-cell colours: the layer's own per-cell colours (e.g. CityJSON roof, wall
+        and ground surfaces) when it has them and is not restyled, else feature colours;
+        selected features in the highlight colour either way."""
+        cell_colors = getattr(self.layer, "cell_colors", None)
+        if cell_colors is not None and getattr(self.layer, "legend", None) is None:
+            out = np.asarray(cell_colors, dtype=np.uint8).copy()
+            if len(self.highlight_rows):
+                out[np.isin(self._feature, self.highlight_rows)] = HIGHLIGHT
+            return out
         return self._display_colors(self.layer.colors)[self._feature]
 
     def _on_colors(self, rows: Any) -> None:
         arr = self.mesh.cell_data["rgb"]
-        if rows is None or len(self.highlight_rows):
+        if (
+            rows is None
+            or len(self.highlight_rows)
+            or getattr(self.layer, "cell_colors", None) is not None
+        ):
             arr[:] = self._cell_colors()
         else:
             # Only the touched features' cells: the overlay path for live status colours.

@@ -142,3 +142,59 @@ def test_file_without_crs_gets_one_from_the_command_line(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr
     info = json.loads(proc.stdout)
     assert info["crs"]["epsg"] == 32643 and info["layers"][0]["features"] == 1
+
+
+def test_validate_lists_every_problem_with_file_and_place(tmp_path, data_dir) -> None:
+    bad = tmp_path / "broken.geojson"
+    bad.write_text('{"type": "FeatureCollection", "features": [')
+    lines = tmp_path / "mixed.geojson"
+    lines.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {
+                            "type": "LineString",
+                            "coordinates": [[77.0, 43.6], [77.01, 43.6]],
+                        },
+                    },
+                    {"type": "Feature", "properties": {}, "geometry": None},
+                ],
+            }
+        )
+    )
+    project = tmp_path / "p.toml"
+    project.write_text(
+        'version = 1\n[[layers]]\npath = "mixed.geojson"\nkind = "buildings"\n'
+        '[[layers]]\npath = "nothere.gpkg"\n'
+    )
+    good = data_dir / "vector" / "overture_buildings.parquet"
+    proc = run("validate", str(bad), str(good), str(project), "--json")
+    assert proc.returncode == 1
+    problems = json.loads(proc.stdout)
+    errors = {(p["file"].split("/")[-1], p["severity"]) for p in problems}
+    assert ("broken.geojson", "error") in errors and ("nothere.gpkg", "error") in errors
+    assert ("overture_buildings.parquet", "warning") in errors
+    mixed = next(p for p in problems if p["file"].endswith("mixed.geojson"))
+    assert "building layer needs polygons" in mixed["message"] and "features 0" in mixed["message"]
+    proc = run("validate", str(good))
+    assert proc.returncode == 0 and "0 error(s)" in proc.stdout
+
+
+def test_sample_writes_a_project_with_geopackage_data(tmp_path) -> None:
+    out = tmp_path / "alatau"
+    proc = run("sample", "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    project = out / "project.toml"
+    text = project.read_text()
+    assert 'kind = "buildings"' in text and "data/terrain.tif" in text
+    assert (out / "data" / "buildings.gpkg").stat().st_size > 100_000
+    import geopandas as gpd
+
+    buildings = gpd.read_file(out / "data" / "buildings.gpkg")
+    assert len(buildings) > 10_000 and buildings.crs.to_epsg() == 32643
+    assert {"id", "height", "use", "basis"} <= set(buildings.columns)
+    assert not list(out.rglob(".*tmp*")), "temporary files left behind"
