@@ -100,7 +100,12 @@ class MainWindow(QMainWindow):
             self.plotter.iren.add_observer("EndInteractionEvent", self._on_interaction_end),
         ]
 
+        # Files dropped anywhere on the window are added as layers (not pyvistaqt's own
+        # drop handler, which would add raw meshes outside the scene model).
+        self.plotter.setAcceptDrops(False)
+        self.setAcceptDrops(True)
         self._build_status_bar()
+        self._build_messages()
         self._build_menus()
         self._build_toolbars()
         self._restore_layout()
@@ -191,11 +196,12 @@ class MainWindow(QMainWindow):
         if sources:
             self._remember_recent(sources)
         for message in scene.metadata.get("messages", []):
-            self.statusBar().showMessage(message, 10000)
+            self.report(message)
         self.statusBar().showMessage("Loaded", 3000)
 
     def _on_load_failed(self, message: str) -> None:
         self._loader = None
+        self.report(message)
         self.progress.hide()
         self.statusBar().showMessage("Loading failed", 5000)
         self.load_failed.emit(message)
@@ -203,11 +209,82 @@ class MainWindow(QMainWindow):
         box.setObjectName("loadErrorBox")
         box.open()
 
+    # ------------------------------------------------------------------ adding files
+    def _build_messages(self) -> None:
+        from PySide6.QtWidgets import QListWidget
+
+        self.messages = QListWidget(self)
+        self.messages.setObjectName("messageList")
+        dock = QDockWidget("Messages", self)
+        dock.setObjectName("messagesDock")
+        dock.setWidget(self.messages)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        self.messages_dock = dock
+
+    def report(self, message: str) -> None:
+        """Add a problem to the message panel (and show the panel)."""
+        self.messages.addItem(message)
+        self.messages.scrollToBottom()
+        self.messages_dock.show()
+
+    def add_files(self, paths: list[str]) -> None:
+        """Read files in a worker thread and add their layers to the current scene."""
+        if self.scene is None:
+            self.open_sources(paths)
+            return
+        from alatau_twin.ui.loader import LayerAdder
+
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.statusBar().showMessage(f"Adding {', '.join(Path(p).name for p in paths)}…")
+        self._adder = LayerAdder(paths, self.scene.frame, self)
+        self._adder.loaded.connect(self._on_layers_added)
+        self._adder.start()
+
+    layers_added = Signal(object)
+
+    def _on_layers_added(self, layers: list[Any], messages: list[str]) -> None:
+        from alatau_twin.io.loader import drape_on_terrain
+
+        self._adder = None
+        self.progress.hide()
+        assert self.scene is not None
+        for message in messages:
+            self.report(message)
+        # Drape before the layers enter the scene, so adapters draw them on the ground.
+        staging = Scene(self.scene.frame)
+        if self.scene.terrain is not None:
+            staging.layers.append(self.scene.terrain)
+        for layer in layers:
+            name, k = layer.name, 2
+            while layer.name in self.scene.layers or layer.name in staging.layers:
+                layer.name = f"{name} ({k})"
+                k += 1
+            staging.layers.append(layer)
+        drape_on_terrain(staging)
+        for layer in layers:
+            self.scene.layers.append(layer)
+        self._fill_filter_layers()
+        self.statusBar().showMessage(f"Added {len(layers)} layer(s)", 5000)
+        self.layers_added.emit(layers)
+
+    def dragEnterEvent(self, event: Any) -> None:  # Qt naming
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # Qt naming
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.add_files(paths)
+
     # ------------------------------------------------------------------ menus
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self._action(file_menu, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&Add layers…", self.add_dialog, "Ctrl+Shift+O")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self._action(file_menu, "Open the Alatau &sample", lambda: self.open_sources([]))
         file_menu.addSeparator()
@@ -587,6 +664,17 @@ class MainWindow(QMainWindow):
         )
         if paths:
             self.open_sources(paths)
+
+    def add_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Add layers",
+            "",
+            "Data (*.gpkg *.geojson *.json *.shp *.fgb *.parquet *.csv *.gltf *.glb *.obj "
+            "*.ply *.stl *.tif *.tiff *.hgt *.zip *.jsonl);;All files (*)",
+        )
+        if paths:
+            self.add_files(paths)
 
     def _remember_recent(self, sources: list[str]) -> None:
         key = "|".join(str(Path(s).resolve()) for s in sources)

@@ -7,6 +7,7 @@ use the mouse, and checks what the user would see (inspector text, counts, pixel
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pytest
@@ -286,3 +287,77 @@ def test_settings_keep_layout_theme_and_recent_files(
     assert second.recent_files()[0].endswith("overture_buildings.parquet")
     assert second.recent_menu.actions()[0].text() == "overture_buildings.parquet"
     second.set_theme("light")
+
+
+def test_dropped_files_add_layers_and_broken_ones_are_reported(
+    make_window, qtbot, fresh_sample_scene, data_dir, tmp_path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+    window = make_window(fresh_sample_scene)
+    _ready(window, qtbot)
+    bad = tmp_path / "broken.gpkg"
+    bad.write_bytes(b"not a geopackage")
+    csv = tmp_path / "plots.csv"
+    # Two plots in Gate, in the scene's CRS (UTM 43N).
+    csv.write_text(
+        "WKT,id,height\n"
+        '"POLYGON ((664600 4812100, 664700 4812100, 664700 4812200, 664600 4812200, '
+        '664600 4812100))",p1,30\n'
+    )
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(bad)), QUrl.fromLocalFile(str(csv))])
+    before = len(fresh_sample_scene.layers)
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.layers_added, timeout=30_000):
+        window.dropEvent(drop)  # the window's drop handler, as Qt calls it on a drop
+    assert drop.isAccepted()
+    # The CSV has no CRS: reported, not loaded; the broken GeoPackage is named too.
+    texts = [window.messages.item(i).text() for i in range(window.messages.count())]
+    assert any("broken.gpkg" in t for t in texts)
+    assert any("plots.csv" in t and "no CRS" in t for t in texts)
+    assert window.messages_dock.isVisible()
+    assert len(fresh_sample_scene.layers) == before  # nothing half-added
+    # A good file is added as a layer, draped on the terrain, and listed in the panel.
+    good = tmp_path / "plots.geojson"
+    good.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32643"}},
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "p1", "height": 30},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [
+                                    [664600, 4812100],
+                                    [664700, 4812100],
+                                    [664700, 4812200],
+                                    [664600, 4812200],
+                                    [664600, 4812100],
+                                ]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    with qtbot.waitSignal(window.layers_added, timeout=30_000):
+        window.add_files([str(good)])
+    layer = fresh_sample_scene.layers["plots"]
+    zmin = layer.mesh.points[:, 2].min()
+    assert 550 < zmin < 700  # on the Gate terrain, not at sea level
+    assert layer.name in [
+        window.layer_list.item(i).text() for i in range(window.layer_list.count())
+    ]
+    assert "plots" in window.scene_view.adapters
