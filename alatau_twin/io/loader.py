@@ -51,6 +51,7 @@ class SourceOptions:
     lod: str | None = None
     georef: dict[str, Any] = field(default_factory=dict)
     exaggeration: float = 1.0
+    style: dict[str, Any] = field(default_factory=dict)  # {color_by = "height", kind = ...}
 
 
 def file_kind(path: Path) -> str | None:
@@ -112,6 +113,8 @@ def load_scene(
             continue
         if opts.name and len(new) == 1:
             new[0].name = opts.name
+        if opts.style.get("color_by"):
+            messages.extend(_apply_style(new, opts.style, path))
         layers.extend(new)
     if frame is None or not layers:
         raise LoadError("nothing could be loaded:\n  " + "\n  ".join(messages))
@@ -131,6 +134,19 @@ def load_scene(
     scene.sources = [str(Path(s).resolve()) for s in sources if Path(s).exists()]
     add_fit_views(scene)
     return scene
+
+
+def _apply_style(layers: list[Layer], style: dict[str, Any], path: Path) -> list[str]:
+    """Colour layers by an attribute as a project asks; problems become messages."""
+    from alatau_twin.core.styling import style_layer
+
+    problems = []
+    for layer in layers:
+        try:
+            style_layer(layer, str(style["color_by"]), style.get("kind"))
+        except (KeyError, ValueError) as exc:
+            problems.append(f"{path}: style of {layer.name}: {exc}")
+    return problems
 
 
 class SourceError(Exception):

@@ -15,6 +15,7 @@ kinds, styles, CRS overrides and mesh georeferencing, keeping ``version`` for up
     kind = "mesh"                    # vector | cityjson | mesh | terrain (default: by type)
     crs = "EPSG:32643"
     georef = { origin = [664700, 4812200, 610], rotation_deg = 0, scale = 1, up = "y" }
+    style = { color_by = "height" }  # optional: colour by an attribute (legend on screen)
 
     [[views]]
     name = "CBD at dusk"
@@ -39,7 +40,7 @@ from alatau_twin.io.atomic import atomic_write
 from alatau_twin.io.loader import SourceOptions
 
 PROJECT_VERSION = 1
-_LAYER_KEYS = {"path", "kind", "crs", "name", "lod", "georef", "exaggeration"}
+_LAYER_KEYS = {"path", "kind", "crs", "name", "lod", "georef", "exaggeration", "style"}
 _GEOREF_KEYS = {"origin", "rotation_deg", "scale", "up"}
 
 
@@ -102,6 +103,7 @@ def read_project(path: str | os.PathLike[str]) -> dict[str, Any]:
             lod=None if entry.get("lod") is None else str(entry["lod"]),
             georef=dict(georef),
             exaggeration=float(entry.get("exaggeration", 1.0)),
+            style=dict(entry.get("style", {})),
         )
     views = []
     for i, v in enumerate(doc.get("views", [])):

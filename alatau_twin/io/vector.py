@@ -32,6 +32,14 @@ from alatau_twin.core.style import CATEGORY_PALETTE, USE_COLORS, categorical_col
 STOREY_HEIGHT_M = 3.2
 DEFAULT_HEIGHT_M = 10.0
 _LEVEL_COLUMNS = ("building:levels", "levels", "floors", "num_floors", "storeys")
+_USE_COLUMNS = ("use", "class", "building", "subtype", "type")
+# Typical heights where a file gives neither height nor levels (m), by use or OSM class.
+DEFAULT_HEIGHT_BY_USE = {
+    "house": 6.0, "detached": 6.0, "residential": 15.0, "apartments": 18.0, "office": 30.0,
+    "commercial": 12.0, "retail": 6.0, "industrial": 10.0, "warehouse": 10.0,
+    "garage": 3.0, "shed": 3.0, "school": 12.0, "education": 12.0, "hospital": 20.0,
+    "church": 15.0, "hotel": 30.0, "outbuilding": 3.0, "agricultural": 6.0,
+}  # fmt: skip
 _UNIT_RE = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*(m|meters?|metres?|ft|feet|')?\s*$", re.I)
 
 
@@ -179,20 +187,45 @@ def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> B
             use = ~np.isfinite(height) & np.isfinite(lv)
             height[use] = lv[use] * STOREY_HEIGHT_M
             src[use] = "inferred"
+    use = next((table[c] for c in _USE_COLUMNS if c in table), None)
     miss = ~np.isfinite(height)
-    height[miss] = DEFAULT_HEIGHT_M
+    if use is not None:
+        by_use = np.array([DEFAULT_HEIGHT_BY_USE.get(str(u).lower(), np.nan) for u in use])
+        height[miss] = by_use[miss]
+    still = ~np.isfinite(height)
+    height[still] = DEFAULT_HEIGHT_M
     for k in ("measured", "inferred", "defaulted"):
         report.add(k, int((src == k).sum()))
     if miss.any():
         report.warnings.append(
-            f"{int(miss.sum())} buildings have no height or levels: drawn {DEFAULT_HEIGHT_M:g} m"
+            f"{int(miss.sum())} buildings have no height or levels: drawn at a default height "
+            f"for their use ({DEFAULT_HEIGHT_M:g} m where the use is unknown)"
         )
+    min_height = np.zeros(n)
+    for col, per_level in (
+        ("min_height", 1.0),
+        ("building:min_level", STOREY_HEIGHT_M),
+        ("min_level", STOREY_HEIGHT_M),
+    ):
+        if col in gdf.columns:
+            mh = np.array([parse_height(v) for v in gdf[col].to_numpy()], dtype=float) * per_level
+            take = (min_height == 0) & np.isfinite(mh)
+            min_height[take] = mh[take]
+    raised = min_height > 0
+    if raised.any():
+        report.add("raised_parts", int(raised.sum()))
+        bad = min_height >= height
+        if bad.any():
+            report.warnings.append(
+                f"min_height at or above height at features {_rows(bad)}: drawn from the ground"
+            )
+            min_height[bad] = 0.0
     table["height"] = height
     table["height_source"] = src
-    mesh = extrude_footprints(geoms, height, base=0.0)
+    table["min_height"] = min_height
+    mesh = extrude_footprints(geoms, height, base=0.0, min_height=min_height)
     layer = BuildingLayer(name, mesh, table, footprints=geoms, report=report)
     layer.draped = False  # type: ignore[attr-defined]  # base 0 until a terrain drapes it
-    use = table.get("use", table.get("class", table.get("building")))
     if use is not None:
         layer.colors = categorical_colors(use, USE_COLORS)
     else:

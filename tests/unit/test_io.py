@@ -122,3 +122,30 @@ def test_loader_reports_every_bad_file_by_name(tmp_path) -> None:
     text = str(err.value)
     assert "broken.gpkg" in text and "missing.geojson: no such file" in text
     assert "x.xyz: unsupported file type .xyz" in text
+
+
+def test_raised_parts_and_defaults_by_use(tmp_path) -> None:
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"height": 20, "min_height": "8 m", "use": "office"},
+            "geometry": {"type": "Polygon", "coordinates": _square(668000, 4830000)},
+        },
+        {
+            "type": "Feature",
+            "properties": {"building:levels": 5, "building:min_level": 2},
+            "geometry": {"type": "Polygon", "coordinates": _square(668050, 4830000)},
+        },
+        {
+            "type": "Feature",
+            "properties": {"use": "garage"},
+            "geometry": {"type": "Polygon", "coordinates": _square(668100, 4830000)},
+        },
+    ]
+    (layer,), _ = read_vector(_geojson(tmp_path, feats))
+    assert layer.table["height"].tolist() == pytest.approx([20.0, 16.0, 3.0])
+    assert layer.table["min_height"].tolist() == pytest.approx([8.0, 6.4, 0.0])
+    fi = layer.mesh.point_data["feature_index"]
+    assert layer.mesh.points[fi == 0, 2].min() == pytest.approx(8.0)  # a bridge-like part
+    assert layer.report.counts["raised_parts"] == 2
+    assert "default height for their use" in " ".join(layer.report.warnings)

@@ -41,3 +41,32 @@ def test_broken_project_file_is_named(tmp_path) -> None:
     newer.write_text("version = 99\n")
     with pytest.raises(LoadError, match="newer than this app reads"):
         load_scene([str(newer)])
+
+
+def test_project_layers_carry_crs_kind_name_and_style(tmp_path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "plots.csv").write_text(
+        'WKT,id,height\n"POLYGON ((0 0, 30 0, 30 30, 0 30, 0 0))",a,12\n'
+        '"POLYGON ((50 0, 80 0, 80 30, 50 30, 50 0))",b,40\n'
+    )
+    (tmp_path / "zones.csv").write_text(
+        'WKT,id,kind\n"POLYGON ((0 0, 300 0, 300 300, 0 300, 0 0))",z1,park\n'
+    )
+    project = tmp_path / "p.toml"
+    project.write_text(
+        "version = 1\n"
+        '[[layers]]\npath = "data/plots.csv"\ncrs = "EPSG:32643"\nname = "Plots"\n'
+        'kind = "buildings"\nstyle = { color_by = "height" }\n'
+        '[[layers]]\npath = "zones.csv"\ncrs = "EPSG:32643"\nkind = "areas"\n'
+    )
+    scene = load_scene([str(project)])
+    plots = scene.layers["Plots"]
+    assert plots.kind == "buildings" and plots.n_features == 2
+    assert plots.legend.kind == "graduated"
+    assert not (plots.colors[0] == plots.colors[1]).all()
+    zones = scene.layers["zones"]
+    assert zones.kind == "areas" and zones.mesh.n_triangles > 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('version = 1\n[[layers]]\npath = "zones.csv"\ncolour = "red"\n')
+    with pytest.raises(LoadError, match=r"layers\[0\]: unknown keys \['colour'\]"):
+        load_scene([str(bad)])
