@@ -74,13 +74,9 @@ def file_kind(path: Path) -> str | None:
 
 
 def _sniff_cityjson(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096).decode("utf-8", "replace")
-    except OSError:
-        return False
-    compact = head.replace(" ", "")
-    return '"type":"CityJSON' in compact
+    from alatau_twin.io.cityjson import is_cityjson
+
+    return is_cityjson(path)
 
 
 def load_scene(
@@ -252,6 +248,6 @@ def add_fit_views(scene: Scene) -> None:
     target = ((xmin + xmax) / 2, (ymin + ymax) / 2, zmin)
     size = max(xmax - xmin, ymax - ymin, zmax - zmin, 50.0)
     scene.views.setdefault(
-        "overview", CameraView.orbit("overview", target, 1.6 * size, azimuth=20, elevation=40)
+        "overview", CameraView.orbit("overview", target, 1.25 * size, azimuth=20, elevation=40)
     )
     scene.views.setdefault("top", CameraView.orbit("top", target, 2.2 * size, elevation=90))
