@@ -1,8 +1,9 @@
-"""GIS vector files into layers: footprints, lines, points (io: geopandas, no Qt, no VTK).
+"""GIS vector files into layers: footprints, lines, points, areas (io: no Qt, no VTK).
 
-Whatever pyogrio reads (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, GeoParquet through
-geopandas) is reprojected into the scene frame and split by geometry type: polygons are
-extruded as buildings, lines and points become line and point layers. Every repair and
+Whatever pyogrio reads (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, CSV with WKT) and
+GeoParquet (through pyarrow) is reprojected into the scene frame and split by geometry
+type: polygons are extruded as buildings (or draped as areas), lines and points become
+line and point layers. Every repair and
 guess is counted in the layer's report, so ``info`` can say what was measured, inferred
 or defaulted.
 """
@@ -63,15 +64,99 @@ def parse_height(value: Any) -> float | None:
     return v if v > 0 else None
 
 
-def frame_for(gdf: Any) -> SceneFrame:
-    """A metric frame for data: its own CRS if projected in metres, else its UTM zone."""
-    crs = gdf.crs
-    if crs.is_projected and crs.axis_info[0].unit_name in ("metre", "meter") and crs.to_epsg():
-        epsg = int(crs.to_epsg())
+class _Data:
+    """Attribute columns of the features being read (numpy, no pandas): reading through
+    pyogrio's raw API and pyarrow keeps pandas and geopandas (~0.6 s of imports) off the
+    path from a file to the first frame."""
+
+    def __init__(self, cols: dict[str, np.ndarray]) -> None:
+        self.cols = cols
+        self.n = len(next(iter(cols.values()))) if cols else 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def take(self, rows: np.ndarray) -> _Data:
+        out = _Data({k: v[rows] for k, v in self.cols.items()})
+        out.n = int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows)
+        return out
+
+
+def _read_features(path: Path) -> tuple[np.ndarray, _Data, Any]:
+    """(shapely geometries, attribute columns, CRS or None) of a vector file."""
+    import shapely
+
+    if path.suffix.lower() == ".parquet":
+        import json
+
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(b"geo", b"{}"))
+        col = meta.get("primary_column")
+        if not col:
+            raise ValueError("a Parquet file without GeoParquet 'geo' metadata")
+        info = meta["columns"][col]
+        if info.get("encoding", "WKB").upper() != "WKB":
+            raise ValueError(f"GeoParquet encoding {info['encoding']!r} is not supported (WKB)")
+        # GeoParquet: an absent "crs" means OGC:CRS84; an explicit null means unknown.
+        crs = info["crs"] if "crs" in info else "OGC:CRS84"
+        geoms = shapely.from_wkb(table.column(col).to_numpy(zero_copy_only=False))
+        cols = {
+            name: table.column(name).to_numpy(zero_copy_only=False)
+            for name in table.column_names
+            if name != col
+        }
     else:
-        epsg = int(gdf.estimate_utm_crs().to_epsg())
-    xmin, ymin, xmax, ymax = gdf.to_crs(epsg).total_bounds
-    return SceneFrame(epsg, round((xmin + xmax) / 2, -2), round((ymin + ymax) / 2, -2))
+        from pyogrio.raw import read
+
+        meta, _fids, wkb, fields = read(path)
+        crs = meta.get("crs")
+        geoms = shapely.from_wkb(wkb)
+        cols = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
+    data = _Data(cols)
+    data.n = len(geoms)
+    return np.asarray(geoms, dtype=object), data, crs
+
+
+def _utm_epsg(lon: float, lat: float) -> int:
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def parse_heights(values: np.ndarray) -> np.ndarray:
+    """Heights in metres for a whole column: numbers directly, strings once per distinct
+    value (100k rows of a few distinct strings parse in milliseconds)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "biuf":
+        out = arr.astype(float)
+        return np.where(np.isfinite(out) & (out > 0), out, np.nan)
+    text = np.array(["" if v is None else str(v) for v in arr], dtype=object)
+    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
+    parsed = np.array([parse_height(u) if u not in ("", "None", "nan") else None for u in uniq])
+    parsed = np.array([np.nan if v is None else v for v in parsed], dtype=float)
+    return parsed[inverse.reshape(-1)]
+
+
+def frame_for(geoms: np.ndarray, crs: Any) -> SceneFrame:
+    """A metric frame for data: its own CRS if projected in metres, else its UTM zone,
+    with the origin at the rounded centre of the data."""
+    import shapely
+    from pyproj import CRS, Transformer
+
+    src = CRS.from_user_input(crs)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    if src.is_projected and src.axis_info[0].unit_name in ("metre", "meter") and src.to_epsg():
+        epsg = int(src.to_epsg())
+        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    else:
+        to_ll = Transformer.from_crs(src, 4326, always_xy=True)
+        lon, lat = to_ll.transform((xmin + xmax) / 2, (ymin + ymax) / 2)
+        epsg = _utm_epsg(float(lon), float(lat))
+        cx, cy = Transformer.from_crs(src, epsg, always_xy=True).transform(
+            (xmin + xmax) / 2, (ymin + ymax) / 2
+        )
+    return SceneFrame(epsg, round(float(cx), -2), round(float(cy), -2))
 
 
 def read_vector(
@@ -86,39 +171,43 @@ def read_vector(
     ``expect="buildings"`` (a project's building layer) refuses points and lines;
     ``expect="areas"`` draws polygons (zones, parcels, water) draped on the ground.
     """
-    import geopandas as gpd
     import shapely
+    from pyproj import CRS, Transformer
 
     path = Path(path)
     try:
-        if path.suffix.lower() == ".parquet":
-            gdf = gpd.read_parquet(path)
-        else:
-            gdf = gpd.read_file(path)
+        geoms, data, file_crs = _read_features(path)
     except Exception as exc:  # pyogrio/arrow raise many types; the user needs the file named
         raise VectorError(f"{path}: cannot read as a GIS vector file ({exc})") from None
-    if crs and gdf.crs is None:
-        try:
-            gdf = gdf.set_crs(crs)
-        except Exception as exc:  # pyproj's CRSError; name the file and the value
-            raise VectorError(f"{path}: cannot use CRS {crs!r} ({exc})") from None
-    if gdf.crs is None:
+    src_crs = file_crs or crs
+    if src_crs is None:
         raise VectorError(
             f"{path}: the file has no CRS; give one with --crs EPSG:XXXX "
             "(or a crs override in the project file)"
         )
-    if frame is None:
-        frame = frame_for(gdf)
-    gdf = gdf.to_crs(frame.epsg)
+    try:
+        src = CRS.from_user_input(src_crs)
+    except Exception as exc:  # pyproj's CRSError; name the file and the value
+        raise VectorError(f"{path}: cannot use CRS {src_crs!r} ({exc})") from None
     report = LayerReport(source=str(path))
-    geoms = gdf.geometry.values
-    null = shapely.is_missing(np.asarray(geoms)) | shapely.is_empty(np.asarray(geoms))
+    null = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     report.add("skipped_empty", int(null.sum()))
     if null.any():
         report.warnings.append(f"empty or null geometry at features {_rows(null)}: skipped")
-    gdf = gdf[~null]
-    g = np.asarray(gdf.geometry.values)
-    g = shapely.transform(g, lambda xy: xy - np.array([frame.origin_e, frame.origin_n]))
+    data = data.take(~null)
+    g = geoms[~null]
+    if len(g) == 0:
+        raise VectorError(f"{path}: no usable geometries ({int(null.sum())} empty or null)")
+    if frame is None:
+        frame = frame_for(g, src)
+    origin = np.array([frame.origin_e, frame.origin_n])
+    if src.to_epsg() == frame.epsg:
+        g = shapely.transform(g, lambda xy: xy - origin)
+    else:
+        tr = Transformer.from_crs(src, frame.epsg, always_xy=True)
+        g = shapely.transform(
+            g, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])) - origin
+        )
     types = shapely.get_type_id(g)
     layers: list[Layer] = []
     stem = path.name.split(".")[0]
@@ -132,36 +221,34 @@ def read_vector(
             f"points or lines (features {_rows(bad)})"
         )
     if poly.any() and expect == "areas":
-        layers.append(_areas(stem, gdf[poly], g[poly], report))
+        layers.append(_areas(stem, data.take(poly), g[poly], report))
     elif poly.any():
-        layers.append(_buildings(stem, gdf[poly], g[poly], report))
+        layers.append(_buildings(stem, data.take(poly), g[poly], report))
     if line.any():
-        layers.append(_lines(f"{stem} lines" if poly.any() else stem, gdf[line], g[line], path))
+        layers.append(
+            _lines(f"{stem} lines" if poly.any() else stem, data.take(line), g[line], path)
+        )
     if pts.any():
-        layers.append(_points(f"{stem} points" if len(layers) else stem, gdf[pts], g[pts], path))
-    if not layers:
-        raise VectorError(f"{path}: no usable geometries ({int(null.sum())} empty or null)")
+        name = f"{stem} points" if len(layers) else stem
+        layers.append(_points(name, data.take(pts), g[pts], path))
     return layers, frame
 
 
-def _table(gdf: Any, prefix: str) -> AttributeTable:
+def _table(data: _Data, prefix: str) -> AttributeTable:
     cols: dict[str, Any] = {}
-    for c in gdf.columns:
-        if c == gdf.geometry.name:
-            continue
-        values = gdf[c].to_numpy()
+    for c, values in data.cols.items():
         if values.dtype.kind not in "biufUSO":
             values = values.astype(str)
         cols[str(c)] = values
     ids = cols.get("id")
-    if ids is None or len(set(map(str, ids))) != len(gdf):
-        cols["id"] = np.array([f"{prefix}-{i}" for i in range(len(gdf))], dtype=object)
+    if ids is None or len(set(map(str, ids))) != len(data):
+        cols["id"] = np.array([f"{prefix}-{i}" for i in range(len(data))], dtype=object)
     else:
         cols["id"] = np.array([str(v) for v in ids], dtype=object)
     return AttributeTable(cols)
 
 
-def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> BuildingLayer:
+def _buildings(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -> BuildingLayer:
     import shapely
 
     invalid = ~shapely.is_valid(geoms)
@@ -172,18 +259,18 @@ def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> B
         geoms[invalid] = [_polygonal(f) for f in fixed]
         report.add("repaired", int(invalid.sum()))
         report.warnings.append(f"invalid polygons at features {_rows(invalid)}: repaired")
-    table = _table(gdf, name)
-    n = len(gdf)
+    table = _table(data, name)
+    n = len(data)
     height = np.full(n, np.nan)
     src = np.full(n, "defaulted", dtype=object)
-    if "height" in gdf.columns:
-        h = np.array([parse_height(v) for v in gdf["height"].to_numpy()], dtype=float)
+    if "height" in data.cols:
+        h = parse_heights(data.cols["height"])
         ok = np.isfinite(h)
         height[ok] = h[ok]
         src[ok] = "measured"
     for col in _LEVEL_COLUMNS:
-        if col in gdf.columns:
-            lv = np.array([parse_height(v) for v in gdf[col].to_numpy()], dtype=float)
+        if col in data.cols:
+            lv = parse_heights(data.cols[col])
             use = ~np.isfinite(height) & np.isfinite(lv)
             height[use] = lv[use] * STOREY_HEIGHT_M
             src[use] = "inferred"
@@ -207,8 +294,8 @@ def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> B
         ("building:min_level", STOREY_HEIGHT_M),
         ("min_level", STOREY_HEIGHT_M),
     ):
-        if col in gdf.columns:
-            mh = np.array([parse_height(v) for v in gdf[col].to_numpy()], dtype=float) * per_level
+        if col in data.cols:
+            mh = parse_heights(data.cols[col]) * per_level
             take = (min_height == 0) & np.isfinite(mh)
             min_height[take] = mh[take]
     raised = min_height > 0
@@ -233,17 +320,17 @@ def _buildings(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> B
     return layer
 
 
-def _areas(name: str, gdf: Any, geoms: np.ndarray, report: LayerReport) -> AreaLayer:
+def _areas(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -> AreaLayer:
     """Polygons as tinted areas; flat at first, draped once a terrain is known."""
     layer = AreaLayer(
-        name, TriangleMesh.empty(), [], _table(gdf, name), opacity=0.35, report=report
+        name, TriangleMesh.empty(), [], _table(data, name), opacity=0.35, report=report
     )
     layer.polygons = geoms  # type: ignore[attr-defined]
     layer.draped = False  # type: ignore[attr-defined]
     drape_area_layer(layer, lambda x, y: np.zeros(np.shape(x)))
     cat = layer.table.get("kind", layer.table.get("class", layer.table.get("name")))
     layer.colors = (
-        categorical_colors(cat) if cat is not None else np.tile(CATEGORY_PALETTE[0], (len(gdf), 1))
+        categorical_colors(cat) if cat is not None else np.tile(CATEGORY_PALETTE[0], (len(data), 1))
     ).astype(np.uint8)
     return layer
 
@@ -283,27 +370,27 @@ def _polygonal(geom: Any) -> Any:
     return shapely.union_all(parts) if parts else None
 
 
-def _lines(name: str, gdf: Any, geoms: np.ndarray, path: Path) -> LineLayer:
+def _lines(name: str, data: _Data, geoms: np.ndarray, path: Path) -> LineLayer:
     import shapely
 
     parts, index = shapely.get_parts(geoms, return_index=True)
     lines = [
         np.column_stack([c, np.full(len(c), 1.0)]) for c in map(shapely.get_coordinates, parts)
     ]
-    table = _table(gdf.iloc[index], name)
+    table = _table(data.take(index), name)
     layer = LineLayer(name, lines, table, report=LayerReport(source=str(path)))
     layer.draped = False  # type: ignore[attr-defined]
     layer.colors[:] = (90, 90, 90)
     return layer
 
 
-def _points(name: str, gdf: Any, geoms: np.ndarray, path: Path) -> PointLayer:
+def _points(name: str, data: _Data, geoms: np.ndarray, path: Path) -> PointLayer:
     import shapely
 
     parts, index = shapely.get_parts(geoms, return_index=True)
     xy = shapely.get_coordinates(parts)
     pts = np.column_stack([xy, np.full(len(xy), 2.0)])
-    layer = PointLayer(name, pts, _table(gdf.iloc[index], name), report=LayerReport(str(path)))
+    layer = PointLayer(name, pts, _table(data.take(index), name), report=LayerReport(str(path)))
     layer.draped = False  # type: ignore[attr-defined]
     layer.colors[:] = (220, 60, 60)
     return layer

@@ -294,6 +294,7 @@ def test_dropped_files_add_layers_and_broken_ones_are_reported(
 ) -> None:
     from PySide6.QtCore import QMimeData, QPointF, QUrl
     from PySide6.QtGui import QDropEvent
+
     window = make_window(fresh_sample_scene)
     _ready(window, qtbot)
     bad = tmp_path / "broken.gpkg"
