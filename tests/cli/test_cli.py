@@ -198,3 +198,58 @@ def test_sample_writes_a_project_with_geopackage_data(tmp_path) -> None:
     assert len(buildings) > 10_000 and buildings.crs.to_epsg() == 32643
     assert {"id", "height", "use", "basis"} <= set(buildings.columns)
     assert not list(out.rglob(".*tmp*")), "temporary files left behind"
+
+
+def test_cli_renders_cityjson_gltf_and_terrain_files(tmp_path, data_dir) -> None:
+    from PIL import Image
+
+    out = tmp_path / "mixed.png"
+    proc = run(
+        "render",
+        str(data_dir / "cityjson" / "delft.json"),
+        "--output",
+        str(out),
+        "--size",
+        "640x360",
+    )
+    assert proc.returncode == 0, proc.stderr
+    img = np.asarray(Image.open(out).convert("RGB"))
+    # CityJSON roofs are drawn in their semantic colour (brick red).
+    roof = np.abs(img.astype(int) - [192, 80, 77]).max(axis=2) < 45
+    assert roof.sum() > 300
+    proc = run("info", str(data_dir / "meshes" / "delft.gltf"), "--json")
+    assert proc.returncode == 2 and "no CRS is given; pass --crs" in proc.stderr
+    proc = run("info", str(data_dir / "meshes" / "delft.gltf"), "--crs", "EPSG:28992", "--json")
+    assert proc.returncode == 0, proc.stderr
+    layer = json.loads(proc.stdout)["layers"][0]
+    assert layer["features"] == 570 and layer["triangles"] == 21_801
+    proc = run("info", str(data_dir / "meshes" / "DenHaag_01.gltf"))
+    assert proc.returncode == 0 and "quantised" in proc.stderr
+
+
+def test_footprints_are_draped_on_a_terrain_file(tmp_path, data_dir) -> None:
+    plots = tmp_path / "plots.geojson"
+    # Two buildings near Almaty airport (lon/lat), 20 m high.
+    ring = [[77.04, 43.36], [77.041, 43.36], [77.041, 43.361], [77.04, 43.361], [77.04, 43.36]]
+    plots.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"height": 20},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    }
+                ],
+            }
+        )
+    )
+    srtm = data_dir / "srtm" / "N43E077.hgt.zip"
+    proc = run("info", str(plots), str(srtm), "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    plots_layer = next(x for x in info["layers"] if x["name"] == "plots")
+    assert plots_layer["report"]["counts"]["draped_on_terrain"] == 1
+    zmin, zmax = plots_layer["bounds_local"][4:6]
+    assert 600 < zmin < 760 and zmax == pytest.approx(zmin + 20, abs=1.0)  # ~681 m airport
