@@ -53,6 +53,7 @@ class SceneView:
         self._setup_stage()
         for layer in scene.layers:
             self._add(layer)
+        self._ground = self._add_ground()
         if labels:
             self._add_labels()
         self._legend: Any = None
@@ -201,6 +202,27 @@ class SceneView:
         self.adapters[layer.name] = adapter
         if self.scene.selection.layer == layer.name:
             adapter.set_highlight(np.array(self.scene.selection.rows, dtype=np.int64))
+
+    def _add_ground(self) -> Any:
+        """A plain ground plane under data that came without terrain, so buildings stand
+        on something instead of floating in the sky gradient."""
+        from alatau_twin.core.layers import TerrainLayer
+
+        if any(isinstance(x, TerrainLayer) for x in self.scene.layers) or not len(
+            self.scene.layers
+        ):
+            return None
+        xmin, xmax, ymin, ymax, zmin, _ = self.scene.bounds()
+        pad = 0.25 * max(xmax - xmin, ymax - ymin, 100.0)
+        plane = pv.Plane(
+            center=((xmin + xmax) / 2, (ymin + ymax) / 2, zmin - 0.05),
+            i_size=xmax - xmin + 2 * pad,
+            j_size=ymax - ymin + 2 * pad,
+        )
+        return self.plotter.add_mesh(
+            plane, color="#c9cbbf", lighting=False, name="ground", reset_camera=False,
+            render=False, pickable=False,
+        )  # fmt: skip
 
     def _on_inserted(self, layer: Layer) -> None:
         self._add(layer)
@@ -414,6 +436,9 @@ class SceneView:
         for adapter in self.adapters.values():
             adapter.close()
         self.adapters.clear()
+        if self._ground is not None:
+            self.plotter.remove_actor(self._ground, render=False)
+            self._ground = None
         for actor in self._label_actors:
             self.plotter.remove_actor(actor, render=False)
         self._label_actors.clear()
