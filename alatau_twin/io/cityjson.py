@@ -492,19 +492,12 @@ def _horizontal(c: Any) -> Any:
 
 
 def _frame_for(xyz: np.ndarray, epsg: int, projected: bool) -> SceneFrame:
-    """A metric frame at the rounded centre of the data (like ``vector.frame_for``)."""
+    """The scene frame for these vertices (see :func:`alatau_twin.io.georef.frame_for_crs`)."""
     if len(xyz) == 0:
         return SceneFrame(epsg, 0.0, 0.0)
-    lo, hi = xyz[:, :2].min(axis=0), xyz[:, :2].max(axis=0)
-    cx, cy = (lo + hi) / 2
-    if projected:
-        return SceneFrame(epsg, round(float(cx), -2), round(float(cy), -2))
-    from pyproj import Transformer
+    from alatau_twin.io.georef import frame_for_crs
 
-    lon, lat = Transformer.from_crs(epsg, 4326, always_xy=True).transform(cx, cy)
-    utm = (32600 if lat >= 0 else 32700) + int((lon + 180) // 6) % 60 + 1
-    e, n = Transformer.from_crs(4326, utm, always_xy=True).transform(lon, lat)
-    return SceneFrame(utm, round(float(e), -2), round(float(n), -2))
+    return frame_for_crs(f"EPSG:{epsg}", xyz[:, 0], xyz[:, 1])
 
 
 def _to_local(

@@ -464,7 +464,7 @@ def _to_frame(
     from pyproj import CRS
     from pyproj.exceptions import CRSError
 
-    from alatau_twin.io.raster import frame_for_crs, horizontal_crs
+    from alatau_twin.io.georef import frame_for_crs, horizontal_crs
 
     try:
         src = horizontal_crs(CRS.from_user_input(crs))

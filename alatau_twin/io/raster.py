@@ -29,6 +29,8 @@ import numpy as np
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import Layer, LayerReport, TerrainLayer
 from alatau_twin.core.terrain import HeightGrid
+from alatau_twin.io.georef import frame_for_crs
+from alatau_twin.io.srtm import bilinear
 
 RASTER_SUFFIXES = {".tif", ".tiff", ".hgt", ".dem", ".asc", ".vrt", ".img"}
 MIN_SPACING_M = 10.0
@@ -43,47 +45,6 @@ _METRES_PER_DEGREE_LON_EQUATOR = 111_320.0
 
 class RasterError(ValueError):
     """An elevation raster that cannot be used, with the file named in the message."""
-
-
-# --- CRS helpers ---------------------------------------------------------------------
-
-
-def horizontal_crs(crs: Any) -> Any:
-    """The 2-D part of a CRS: RD New for EPSG:7415 (RD New + NAP height), else itself."""
-    from pyproj import CRS
-
-    crs = CRS.from_user_input(crs)
-    if crs.is_compound and crs.sub_crs_list:
-        return crs.sub_crs_list[0]
-    return crs
-
-
-def utm_epsg(lon: float, lat: float) -> int:
-    """EPSG code of the WGS 84 / UTM zone holding (lon, lat)."""
-    zone = min(max(int((lon + 180.0) // 6.0) + 1, 1), 60)
-    return (32600 if lat >= 0 else 32700) + zone
-
-
-def frame_for_crs(crs: Any, x: np.ndarray, y: np.ndarray) -> SceneFrame:
-    """A scene frame for data at ``(x, y)`` in ``crs``, origin at its centre to 100 m.
-
-    The data's own CRS is kept when it is projected in metres with an EPSG code (so a
-    Dutch model stays in RD New and readouts match the source); anything else (lon/lat,
-    feet, custom) gets the UTM zone of the data's centre.
-    """
-    from pyproj import Transformer
-
-    src = horizontal_crs(crs)
-    cx = (float(np.nanmin(x)) + float(np.nanmax(x))) / 2.0
-    cy = (float(np.nanmin(y)) + float(np.nanmax(y))) / 2.0
-    epsg = src.to_epsg()
-    metric = src.is_projected and src.axis_info and src.axis_info[0].unit_name in ("metre", "meter")
-    if epsg is not None and metric:
-        return SceneFrame(int(epsg), round(cx, -2), round(cy, -2))
-    lon, lat = Transformer.from_crs(src, 4326, always_xy=True).transform(cx, cy)
-    target = utm_epsg(float(lon), float(lat))
-    e, n = Transformer.from_crs(src, target, always_xy=True).transform(cx, cy)
-    return SceneFrame(target, round(float(e), -2), round(float(n), -2))
 
 
 # --- sources -------------------------------------------------------------------------
@@ -368,7 +329,7 @@ def _read(
             )
     report.add("voids_filled", n_voids)
 
-    z = _bilinear(
+    z = bilinear(
         win.z,
         (fc - win.col0 + 0.5) / win.step_c - 0.5,
         (fr - win.row0 + 0.5) / win.step_r - 0.5,
@@ -390,19 +351,3 @@ def _read(
         origin_n=frame.origin_n,
     )
     return [TerrainLayer(name, grid, exaggeration=exaggeration, report=report)], frame
-
-
-def _bilinear(z: np.ndarray, fc: np.ndarray, fr: np.ndarray) -> np.ndarray:
-    """Bilinear sample of ``z[row, col]`` at fractional indices (clamped to the array)."""
-    nrow, ncol = z.shape
-    fc = np.clip(fc, 0.0, ncol - 1)
-    fr = np.clip(fr, 0.0, nrow - 1)
-    c0 = np.minimum(np.floor(fc).astype(np.intp), max(ncol - 2, 0))
-    r0 = np.minimum(np.floor(fr).astype(np.intp), max(nrow - 2, 0))
-    c1 = np.minimum(c0 + 1, ncol - 1)
-    r1 = np.minimum(r0 + 1, nrow - 1)
-    tc = fc - c0
-    tr = fr - r0
-    top = z[r0, c0] + (z[r0, c1] - z[r0, c0]) * tc
-    bottom = z[r1, c0] + (z[r1, c1] - z[r1, c0]) * tc
-    return top + (bottom - top) * tr

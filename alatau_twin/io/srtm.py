@@ -95,18 +95,7 @@ class LatLonGrid:
                 f"lat {np.nanmin(lat):.5f}..{np.nanmax(lat):.5f}, "
                 f"lon {np.nanmin(lon):.5f}..{np.nanmax(lon):.5f}"
             )
-        fc = np.clip(fc, 0.0, ncol - 1)
-        fr = np.clip(fr, 0.0, nrow - 1)
-        c0 = np.minimum(np.floor(fc).astype(np.intp), max(ncol - 2, 0))
-        r0 = np.minimum(np.floor(fr).astype(np.intp), max(nrow - 2, 0))
-        c1 = np.minimum(c0 + 1, ncol - 1)
-        r1 = np.minimum(r0 + 1, nrow - 1)
-        tc = fc - c0
-        tr = fr - r0
-        z = self.z.astype(np.float64, copy=False)
-        top = z[r0, c0] + (z[r0, c1] - z[r0, c0]) * tc
-        bottom = z[r1, c0] + (z[r1, c1] - z[r1, c0]) * tc
-        return top + (bottom - top) * tr
+        return bilinear(self.z.astype(np.float64, copy=False), fc, fr)
 
 
 def _parse_tile_name(path: Path) -> tuple[int, int]:
@@ -274,3 +263,19 @@ def resample_to_utm(
         origin_e=float(origin_e),
         origin_n=float(origin_n),
     )
+
+
+def bilinear(z: np.ndarray, fc: np.ndarray, fr: np.ndarray) -> np.ndarray:
+    """Bilinear sample of ``z[row, col]`` at fractional indices (clamped to the array)."""
+    nrow, ncol = z.shape
+    fc = np.clip(fc, 0.0, ncol - 1)
+    fr = np.clip(fr, 0.0, nrow - 1)
+    c0 = np.minimum(np.floor(fc).astype(np.intp), max(ncol - 2, 0))
+    r0 = np.minimum(np.floor(fr).astype(np.intp), max(nrow - 2, 0))
+    c1 = np.minimum(c0 + 1, ncol - 1)
+    r1 = np.minimum(r0 + 1, nrow - 1)
+    tc = fc - c0
+    tr = fr - r0
+    top = z[r0, c0] + (z[r0, c1] - z[r0, c0]) * tc
+    bottom = z[r1, c0] + (z[r1, c1] - z[r1, c0]) * tc
+    return top + (bottom - top) * tr

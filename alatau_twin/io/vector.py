@@ -29,6 +29,7 @@ from alatau_twin.core.layers import (
 )
 from alatau_twin.core.mesh import TriangleMesh
 from alatau_twin.core.style import CATEGORY_PALETTE, USE_COLORS, categorical_colors
+from alatau_twin.io.georef import frame_for_crs
 
 STOREY_HEIGHT_M = 3.2
 DEFAULT_HEIGHT_M = 10.0
@@ -119,11 +120,6 @@ def _read_features(path: Path) -> tuple[np.ndarray, _Data, Any]:
     return np.asarray(geoms, dtype=object), data, crs
 
 
-def _utm_epsg(lon: float, lat: float) -> int:
-    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
-    return (32600 if lat >= 0 else 32700) + zone
-
-
 def parse_heights(values: np.ndarray) -> np.ndarray:
     """Heights in metres for a whole column: numbers directly, strings once per distinct
     value (100k rows of a few distinct strings parse in milliseconds)."""
@@ -139,24 +135,11 @@ def parse_heights(values: np.ndarray) -> np.ndarray:
 
 
 def frame_for(geoms: np.ndarray, crs: Any) -> SceneFrame:
-    """A metric frame for data: its own CRS if projected in metres, else its UTM zone,
-    with the origin at the rounded centre of the data."""
+    """The scene frame for these geometries (see :func:`alatau_twin.io.georef.frame_for_crs`)."""
     import shapely
-    from pyproj import CRS, Transformer
 
-    src = CRS.from_user_input(crs)
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    if src.is_projected and src.axis_info[0].unit_name in ("metre", "meter") and src.to_epsg():
-        epsg = int(src.to_epsg())
-        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-    else:
-        to_ll = Transformer.from_crs(src, 4326, always_xy=True)
-        lon, lat = to_ll.transform((xmin + xmax) / 2, (ymin + ymax) / 2)
-        epsg = _utm_epsg(float(lon), float(lat))
-        cx, cy = Transformer.from_crs(src, epsg, always_xy=True).transform(
-            (xmin + xmax) / 2, (ymin + ymax) / 2
-        )
-    return SceneFrame(epsg, round(float(cx), -2), round(float(cy), -2))
+    return frame_for_crs(crs, np.array([xmin, xmax]), np.array([ymin, ymax]))
 
 
 def read_vector(
