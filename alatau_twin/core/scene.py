@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from psygnal import Signal
 
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import Bounds, BuildingLayer, Layer, TerrainLayer, union_bounds
-from alatau_twin.core.network import Network
 from alatau_twin.core.schedule import Schedule, to_day
 from alatau_twin.core.views import CameraView, SavedView
+
+if TYPE_CHECKING:  # networkx costs 0.36 s to import; scenes without networks never need it
+    from alatau_twin.core.network import Network
 
 
 class LayerList:
