@@ -243,13 +243,6 @@ class BuildingLayer(MeshLayer):
         return np.zeros(self.n_features) if mh is None else np.asarray(mh, float)
 
 
-@dataclass
-class Polyline:
-    """Vertices (k, 3) of one line feature in local coordinates."""
-
-    points: np.ndarray
-
-
 class LineLayer(Layer):
     """Line features (roads, rail, pipes, cables), drawn as lines or ribbons.
 
@@ -292,13 +285,6 @@ class LineLayer(Layer):
 
     def bounds(self) -> Bounds:
         return _points_bounds(self.points)
-
-    def total_length(self) -> float:
-        d = np.linalg.norm(np.diff(self.points[:, :2], axis=0), axis=1)
-        # Remove the jumps between consecutive features.
-        starts = self.offsets[1:-1] - 1
-        d[starts[starts < len(d)]] = 0.0
-        return float(d.sum())
 
 
 class PointLayer(Layer):

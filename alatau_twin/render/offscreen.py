@@ -56,10 +56,10 @@ def render_scene(
     plotter = offscreen_plotter(size)
     try:
         sv = SceneView(plotter, scene, theme_obj)
-        if view is not None and view in scene.views:
+        # A scene without an "overview" keeps SceneView's fitted camera; any other
+        # unknown name raises a clear error naming the scene's views.
+        if view is not None and (view in scene.views or view != "overview"):
             sv.apply_view(view)
-        elif view is not None and view != "overview":
-            sv.apply_view(view)  # raises a clear error naming the scene's views
         if overlays:
             add_caption(plotter, scene, theme_obj)
         img = sv.screenshot()

@@ -204,7 +204,7 @@ class Picker:
             else:
                 assert isinstance(layer, LineLayer)
                 seg = self._segments_of(layer, disp)
-                px, rows, world = _segment_distances(layer, seg, pts, x, y, best_px)
+                px, rows, world = _segment_distances(seg, pts, x, y, best_px)
             if layer.filter_mask is not None:
                 px = np.where(layer.filter_mask[rows], px, np.inf)
             if len(px) == 0:
@@ -287,7 +287,7 @@ def _segments(layer: LineLayer, disp: np.ndarray) -> _Segments:
 
 
 def _segment_distances(
-    layer: LineLayer, seg: _Segments, pts: np.ndarray, x: float, y: float, tol: float
+    seg: _Segments, pts: np.ndarray, x: float, y: float, tol: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pixel distance from (x, y) to the segments whose box is within ``tol``, their
     rows and the nearest world points (a box test first keeps a pick sub-millisecond)."""
