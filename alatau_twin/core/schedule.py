@@ -5,6 +5,11 @@ progress reports (percent complete at a date). Progress at any date is well defi
 planned progress is linear between start and finish; actual progress interpolates
 between reports, is 0 before the first, clamped to [0, 100], and never ahead of a
 later report (a report that goes down caps everything before it).
+
+A schedule imported from a planning tool also carries, per feature, the task that
+scheduled it (:class:`TaskInfo`: name, WBS, summary/milestone flags, predecessors,
+calendar, actual dates, where in the file it came from), so the app can say *which*
+task of *which* plan a building follows without going back to the file.
 """
 
 from __future__ import annotations
@@ -44,12 +49,14 @@ class Schedule:
 
     ``feature_ids``, ``planned_start`` and ``planned_finish`` are parallel arrays.
     ``reports`` maps a feature id to ``(dates datetime64[D] ascending, percent float)``.
+    ``tasks`` (optional) maps a feature id to the imported task that schedules it.
     """
 
     feature_ids: np.ndarray
     planned_start: np.ndarray
     planned_finish: np.ndarray
     reports: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    tasks: dict[str, TaskInfo] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.feature_ids = np.asarray(self.feature_ids, dtype=object)
@@ -67,6 +74,10 @@ class Schedule:
 
     def row_of(self, feature_id: str) -> int:
         return self._row[feature_id]
+
+    def task(self, feature_id: str) -> TaskInfo | None:
+        """The imported task that schedules a feature (None for generated schedules)."""
+        return self.tasks.get(str(feature_id))
 
     def planned_progress(self, date: Any) -> np.ndarray:
         """Fraction 0..1 per feature if work follows the plan linearly."""
@@ -171,6 +182,138 @@ class Schedule:
 
     def date_range(self) -> tuple[np.datetime64, np.datetime64]:
         return self.planned_start.min(), self.planned_finish.max()
+
+
+def merge_schedules(base: Schedule | None, over: Schedule) -> Schedule:
+    """``over`` laid on ``base``: a feature in both follows ``over`` entirely.
+
+    Entirely means dates, reports *and* task: an imported plan that names a building
+    replaces what the base said about it, including progress the base had reported,
+    because mixing two plans' reports for one building would draw a history neither has.
+    """
+    if base is None:
+        return over
+    taken = over._row
+    keep = np.array([str(f) not in taken for f in base.feature_ids.tolist()], dtype=bool)
+    reports = {k: v for k, v in base.reports.items() if str(k) not in taken}
+    reports.update(over.reports)
+    tasks = {k: v for k, v in base.tasks.items() if str(k) not in taken}
+    tasks.update(over.tasks)
+    return Schedule(
+        np.concatenate([base.feature_ids[keep], over.feature_ids]),
+        np.concatenate([base.planned_start[keep], over.planned_start]),
+        np.concatenate([base.planned_finish[keep], over.planned_finish]),
+        reports,
+        tasks,
+    )
+
+
+# MSPDI PredecessorLink/Type 0..3, in that order.
+LINK_TYPES = ("FF", "FS", "SF", "SS")
+
+
+@dataclass(frozen=True)
+class TaskLink:
+    """A predecessor of a task: ``predecessor`` is the other task's key (UID or CSV id).
+
+    Lag is kept in working minutes as the file gives it and in working days at the
+    file's own minutes per day (450 is as real as 480); negative lag is a lead.
+    """
+
+    predecessor: str
+    type: str = "FS"
+    lag_minutes: float = 0.0
+    lag_days: float = 0.0
+    external: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "predecessor": self.predecessor,
+            "type": self.type,
+            "lag_minutes": self.lag_minutes,
+            "lag_days": round(self.lag_days, 4),
+            "external": self.external,
+        }
+
+
+@dataclass
+class TaskInfo:
+    """One task of an imported plan, as metadata: what the planner wrote, not derived.
+
+    ``uid`` is the task's stable key in its file (MSPDI ``UID``, the CSV ``id``);
+    ``task_id`` is Microsoft Project's row number, which differs from the UID once rows
+    move. Dates keep their time of day (night shifts end after midnight); the schedule
+    itself works in days. ``source`` says where the task came from (file and line or
+    UID) so a problem found later can be traced back.
+    """
+
+    uid: str
+    name: str = ""
+    task_id: str = ""
+    wbs: str = ""
+    outline_number: str = ""
+    outline_level: int | None = None
+    summary: bool = False
+    project_summary: bool = False
+    milestone: bool = False
+    recurring: bool = False
+    estimated: bool = False
+    start: dt.datetime | None = None
+    finish: dt.datetime | None = None
+    duration_days: float | None = None
+    percent_complete: float | None = None
+    actual_start: dt.datetime | None = None
+    actual_finish: dt.datetime | None = None
+    calendar: str | None = None
+    constraint: str | None = None
+    constraint_date: dt.datetime | None = None
+    phase: str | None = None
+    predecessors: tuple[TaskLink, ...] = ()
+    fields: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def has_progress(self) -> bool:
+        return bool(self.percent_complete) or self.actual_start is not None
+
+    def value(self, name: str) -> str | None:
+        """A field by name for linking: a built-in (``name``, ``wbs``, ``uid``, ``id``,
+        ``outline_number``, ``phase``) or a custom field by name or alias, any case.
+
+        ``wbs`` falls back to the outline number: some exporters leave every ``WBS``
+        empty and keep the structure only in ``OutlineNumber``.
+        """
+        key = name.strip().lower()
+        builtin = {
+            "name": self.name,
+            "uid": self.uid,
+            "id": self.task_id or self.uid,
+            "task_id": self.task_id or self.uid,
+            "outline_number": self.outline_number,
+            "outline": self.outline_number,
+            "phase": self.phase or "",
+        }
+        if key == "wbs":
+            return self.wbs or self.outline_number or None
+        if key in builtin:
+            return builtin[key] or None
+        for k, v in self.fields.items():
+            if k.lower() == key:
+                return v or None
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, dates as ISO text."""
+        out: dict[str, Any] = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, dt.datetime):
+                v = v.isoformat()
+            elif k == "predecessors":
+                v = [link.to_dict() for link in v]
+            elif k == "fields":
+                v = dict(v)
+            out[k] = v
+        return out
 
 
 def progress_from_reports(dates: np.ndarray, percent: np.ndarray, day: int) -> float:

@@ -41,9 +41,29 @@ def validate_sources(sources: Sequence[str], crs: str | None = None) -> list[Pro
         path = Path(src)
         if path.suffix.lower() == ".toml":
             problems.extend(_validate_project(path, crs))
+        elif _is_schedule(path):
+            problems.extend(_validate_schedule(path))
         else:
             problems.extend(_validate_file(path, SourceOptions(), crs))
     return problems
+
+
+def _is_schedule(path: Path) -> bool:
+    from alatau_twin.io.schedule_import import is_schedule_file
+
+    return path.suffix.lower() in {".xml", ".mspdi"} or is_schedule_file(path)
+
+
+def _validate_schedule(path: Path) -> list[Problem]:
+    """A schedule's problems: bad dates, finish before start, unknown predecessors,
+    each with its file and task (UID) or CSV line."""
+    from alatau_twin.io.schedule_import import ScheduleError, read_schedule
+
+    try:
+        imported = read_schedule(path)
+    except (ScheduleError, OSError) as exc:
+        return [Problem("error", str(path), _strip(str(exc), path))]
+    return [Problem(p.severity, p.file, p.message, p.location) for p in imported.problems]
 
 
 def _validate_project(path: Path, crs: str | None) -> list[Problem]:
@@ -57,6 +77,8 @@ def _validate_project(path: Path, crs: str | None) -> list[Problem]:
     for src in doc["sources"]:
         opts = doc["options"].get(src, SourceOptions())
         out.extend(_validate_file(Path(src), opts, crs or doc.get("crs")))
+    if doc.get("schedule") is not None:
+        out.extend(_validate_schedule(Path(doc["schedule"].path)))
     return out
 
 
