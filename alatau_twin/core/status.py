@@ -102,10 +102,21 @@ class ProgressMessage:
     source: str = ""
 
 
+_fromisoformat = dt.datetime.fromisoformat
+
+
 def parse_time(value: Any, default: float) -> float:
     """Epoch seconds from an ISO 8601 string or a number (seconds, or ms if huge)."""
     if value is None:
         return default
+    if type(value) is str and value[-1:] == "Z":
+        # The common "...Z" form: Python 3.11+ reads the Z itself, the same result
+        # as the general path below at a third of the cost. Anything odd (spaces,
+        # a date without a time) falls through to it.
+        try:
+            return _fromisoformat(value).timestamp()
+        except ValueError:
+            pass
     if isinstance(value, bool):
         raise Rejected("wrong type", f"time must be a number or ISO text, not {value!r}")
     if isinstance(value, int | float):
@@ -151,11 +162,20 @@ def progress_topic(feature_id: str) -> str:
     return f"{_TOPIC_ROOT}/construction/{feature_id}/progress"
 
 
+_json_decode = json.JSONDecoder().decode
+
+
 def _decode(payload: bytes | str | dict[str, Any]) -> dict[str, Any]:
     if isinstance(payload, dict):
         return payload
     try:
-        obj = json.loads(payload)
+        if isinstance(payload, bytes) and payload[:1] == b"{" and payload[1:2] != b"\x00":
+            # What json.loads does for UTF-8 bytes (its encoding sniffing picks utf-8
+            # for a '{' not followed by NUL, and it decodes with surrogatepass), minus
+            # the sniffing and wrapper calls: ~2.4 us of ~15 us per message.
+            obj = _json_decode(payload.decode("utf-8", "surrogatepass"))
+        else:
+            obj = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Rejected("malformed json", str(exc)[:80]) from None
     if not isinstance(obj, dict):
@@ -200,19 +220,22 @@ def parse_message(raw: RawMessage) -> StatusMessage | ProgressMessage:
         raise Rejected("missing field", "status payload has no 'status'")
     if not isinstance(word, str):
         raise Rejected("wrong type", f"status must be text, not {word!r}")
-    code = STATUS_CODE.get(word.strip().lower())
+    code = STATUS_CODE.get(word)
     if code is None:
-        raise Rejected("bad status", f"{word!r} is not one of {', '.join(STATUSES)}")
-    return StatusMessage(
-        network,
-        element,
-        code,
-        when,
-        _opt_float(obj, "value"),
-        _opt_str(obj, "unit"),
-        _opt_str(obj, "message"),
-        raw.source,
-    )
+        code = STATUS_CODE.get(word.strip().lower())
+        if code is None:
+            raise Rejected("bad status", f"{word!r} is not one of {', '.join(STATUSES)}")
+    # Fast paths for the usual types; anything else goes through the checking helpers.
+    value = obj.get("value")
+    if type(value) is not float:
+        value = _opt_float(obj, "value")
+    unit = obj.get("unit")
+    if type(unit) is not str or len(unit) > 500:
+        unit = _opt_str(obj, "unit")
+    text = obj.get("message")
+    if type(text) is not str or len(text) > 500:
+        text = _opt_str(obj, "message")
+    return StatusMessage(network, element, code, when, value, unit, text, raw.source)
 
 
 def encode_status(msg: StatusMessage) -> tuple[str, bytes]:
