@@ -47,9 +47,9 @@ def run(quick: bool = False) -> list[BenchResult]:
         "buildings": layer.n_features,
         "triangles": layer.mesh.n_triangles,
         "power_nodes": power.graph.number_of_nodes(),
-        "power_links": power.graph.number_of_edges(),
+        "power_links": len(power.link_ids),
         "water_nodes": water.graph.number_of_nodes(),
-        "water_links": water.graph.number_of_edges(),
+        "water_links": len(water.link_ids),
         "schedule_tasks": len(scene.schedule) if scene.schedule is not None else 0,
         "repeat": repeat,
     }

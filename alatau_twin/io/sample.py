@@ -297,20 +297,22 @@ def build_sample_scene(terrain_path: Path | None = None) -> Scene:
     micro_polys = _gen_microdistricts(ctx, builds, roads)
     scene.layers.append(_districts_layer(ctx, micro_polys))
 
+    road_graph = _split_roads(ctx, roads, _connect_roads(roads))
     blayer = _buildings_layer(ctx, builds)
-    scene.layers.append(_roads_layer(ctx, roads))
+    scene.layers.append(_roads_layer(ctx, road_graph.segs))
     scene.layers.append(_railway_layer(ctx))
     scene.layers.append(blayer)
 
     sched = _ScheduleBuilder()
     _schedule_buildings(ctx, blayer, builds, sched)
-    _schedule_roads(ctx, roads, sched)
+    _schedule_roads(ctx, roads, sched, road_graph.segments)
     power = _power_network(ctx, blayer, builds, sched)
     water = _water_network(ctx, blayer, builds, sched)
     for layer in (*power, *water):
         scene.layers.append(layer)
     scene.networks["power"] = ctx.networks["power"]
     scene.networks["water"] = ctx.networks["water"]
+    scene.networks["roads"] = _road_network(ctx, road_graph, builds)
     scene.schedule = sched.build()
     scene.views = _views(ctx, blayer)
     scene.metadata["landmarks"] = _landmarks(frame)
@@ -546,6 +548,7 @@ class _RoadSet:
     phase: list[str] = field(default_factory=list)
     coords: list[np.ndarray] = field(default_factory=list)
     width: list[float] = field(default_factory=list)
+    road: list[str] = field(default_factory=list)  # the whole road a segment belongs to
 
     def add(
         self,
@@ -556,8 +559,10 @@ class _RoadSet:
         phase: str,
         basis: str = "illustrative",
         width: float | None = None,
+        road: str | None = None,
     ) -> None:
         self.ids.append(rid)
+        self.road.append(rid if road is None else road)
         self.names.append(name)
         self.classes.append(cls)
         self.lanes.append(ROAD_LANES[cls])
@@ -638,10 +643,16 @@ def _grid_streets(
 
 
 def _roads_layer(ctx: _Context, roads: _RoadSet) -> LineLayer:
-    lines = [_drape(ctx, c, 1.0, 150.0) for c in roads.coords]
+    # _drape for all segments at once: one terrain lookup instead of thousands.
+    xys = [_r2(_densify(c, 150.0)) for c in roads.coords]
+    xy = np.concatenate(xys)
+    z = _r2(ctx.z(xy[:, 0], xy[:, 1]) + 1.0)
+    cut = np.cumsum([len(a) for a in xys])[:-1]
+    lines = [np.column_stack([a, za]) for a, za in zip(xys, np.split(z, cut), strict=True)]
     table = AttributeTable(
         {
             "id": roads.ids,
+            "road": roads.road,
             "name": roads.names,
             "class": roads.classes,
             "lanes": np.asarray(roads.lanes, np.int64),
@@ -651,7 +662,8 @@ def _roads_layer(ctx: _Context, roads: _RoadSet) -> LineLayer:
     )
     report = LayerReport(
         source="generated (alatau_twin.io.sample): A3 and BAKAD exist; "
-        "alignments and district streets are illustrative"
+        "alignments, district streets and access roads are illustrative; one feature per "
+        "segment between junctions (column 'road' names the whole road)"
     )
     for b in style.BASIS_VALUES:
         report.add(b, roads.basis.count(b))
@@ -1640,6 +1652,10 @@ def _districts_layer(ctx: _Context, micro: list[Polygon]) -> AreaLayer:
 # ---------------------------------------------------------------------------------------
 
 
+RESIDENTIAL_USES = ("residential", "house")
+M2_PER_RESIDENT = 30.0
+
+
 def _buildings_layer(ctx: _Context, b: _BuildingSet) -> BuildingLayer:
     geoms = np.array(b.geoms, dtype=object)
     cent = shapely.get_coordinates(shapely.centroid(geoms))
@@ -1647,13 +1663,21 @@ def _buildings_layer(ctx: _Context, b: _BuildingSet) -> BuildingLayer:
     height = np.asarray(b.height, float)
     mesh = extrude_footprints(geoms, height, base=base)
     n = len(geoms)
+    floors = np.asarray(b.floors, np.int64)
+    # Estimated residents, so a what-if can say how many people an outage affects:
+    # floors x footprint x 0.8 (net of walls, stairs, corridors) / 30 m2 per resident.
+    homes = np.isin(np.asarray(b.use, dtype=object), list(RESIDENTIAL_USES))
+    residents = np.where(
+        homes, np.round(floors * shapely.area(geoms) * 0.8 / M2_PER_RESIDENT), 0
+    ).astype(np.int64)
     table = AttributeTable(
         {
             "id": b.ids,
             "name": b.names,
             "district": b.district,
             "use": b.use,
-            "floors": np.asarray(b.floors, np.int64),
+            "floors": floors,
+            "residents": residents,
             "height": height,
             "min_height": np.zeros(n),
             "phase": b.phase,
@@ -1697,6 +1721,23 @@ class _ScheduleBuilder:
         rep = _simulate_reports(rng, start, finish)
         if rep is not None:
             self.reports[fid] = rep
+
+    def add_many(
+        self,
+        fids: Sequence[str],
+        start: np.datetime64,
+        finish: np.datetime64,
+        rng: np.random.Generator,
+    ) -> None:
+        """One task built as several features (a road's segments): same dates and
+        reports for each, drawn once, so splitting a road does not reshuffle the rest."""
+        rep = _simulate_reports(rng, start, finish)
+        for fid in fids:
+            self.ids.append(fid)
+            self.start.append(start)
+            self.finish.append(finish)
+            if rep is not None:
+                self.reports[fid] = rep
 
     def build(self) -> Schedule:
         return Schedule(
@@ -1814,17 +1855,20 @@ ROAD_DATES = {
 }
 
 
-def _schedule_roads(ctx: _Context, roads: _RoadSet, sched: _ScheduleBuilder) -> None:
+def _schedule_roads(
+    ctx: _Context, roads: _RoadSet, sched: _ScheduleBuilder, segments: dict[str, list[str]]
+) -> None:
+    """Plan each whole road once; its segments (``segments[road id]``) share the dates."""
     rng = np.random.default_rng(SCENE_SEED + 1)
     for rid, cls, phase in zip(roads.ids, roads.classes, roads.phase, strict=True):
         if rid in ROAD_DATES:
             s, f = (_day(x) for x in ROAD_DATES[rid])
-        elif rid.startswith("RD-MD-"):
+        elif rid.startswith("RD-MD-") or (rid.startswith("RD-LINK-") and phase == "P0"):
             s, f = _plan_dates(rng, "P0", 120, existing_year=int(rng.integers(1965, 2015)))
         else:
             dur = 240 if cls == "street" else 420
             s, f = _plan_dates(rng, phase, dur)
-        sched.add(rid, s, f, rng)
+        sched.add_many(segments.get(rid, [rid]), s, f, rng)
     for rid, (s, f) in (
         ("RL-TURKSIB", ("1929-01-01", "1930-12-31")),
         ("RL-TERMINAL-SPUR", ("2026-03-01", "2027-06-30")),
@@ -1872,8 +1916,9 @@ class _NetBuilder:
         row: dict[str, Any],
         phase: str,
         via: Iterable[Sequence[float]] = (),
+        bidirectional: bool = False,
     ) -> str:
-        self.net.add_link(lid, a, b, type=row["type"])
+        self.net.add_link(lid, a, b, bidirectional=bidirectional, type=row["type"])
         self.link_rows.append({"id": lid, **row, "from_id": a, "to_id": b, "phase": phase})
         self.link_xy.append(np.array([self.pos(a), *[tuple(p) for p in via], self.pos(b)], float))
         self.phase[lid] = phase
@@ -1955,11 +2000,11 @@ def _power_network(
     """Power: 220 kV supply from the south, 110 kV tie from Kapshagay HPP, five
     substations on a 110 kV ring, 10 kV feeders to transformer substations.
 
-    The network is a DiGraph, so the ring's links are directed away from the sources
-    (supply, hydro, solar): Golden is fed from Gate and Zhetygen, Green from Zhetygen
-    and the hydro tie, Zhetygen-existing from Green and Gate (the ring's west return).
-    Golden, Green and Zhetygen-existing thus have two independent feeds; Gate and
-    Zhetygen each hang on their own 220 kV line from the external supply (one feed each).
+    The five 110 kV ring links (Gate - Golden - Zhetygen - Green - Zhetygen-existing -
+    Gate) are bidirectional: supply flows either way round the ring, so any one ring
+    link can be lost without cutting a substation (N-1). The 220 kV lines, the hydro and
+    solar ties and the 10 kV feeders are radial, directed away from the sources, so a
+    feeder fault cuts the transformers beyond it.
     """
     rng = np.random.default_rng(SCENE_SEED + 20)
     nb = _NetBuilder("power", Network(kind="power"))
@@ -2071,23 +2116,46 @@ def _power_network(
         "P1",
         via=[(4000.0, -24000.0), (6000.0, -6000.0)],
     )
-    nb.link("P-L110-GATE-GOLDEN", subs["GATE"], subs["GOLD"], ln("110 kV line", 110.0), "P2")
-    nb.link("P-L110-ZHETYGEN-GOLDEN", subs["ZHET"], subs["GOLD"], ln("110 kV line", 110.0), "P2")
+    nb.link(
+        "P-L110-GATE-GOLDEN",
+        subs["GATE"],
+        subs["GOLD"],
+        ln("110 kV line", 110.0),
+        "P2",
+        bidirectional=True,
+    )
+    nb.link(
+        "P-L110-ZHETYGEN-GOLDEN",
+        subs["ZHET"],
+        subs["GOLD"],
+        ln("110 kV line", 110.0),
+        "P2",
+        bidirectional=True,
+    )
     nb.link(
         "P-L110-ZHETYGEN-GREEN",
         subs["ZHET"],
         subs["GREEN"],
         ln("110 kV line", 110.0),
         "P2",
+        bidirectional=True,
         via=[(2200.0, 19500.0)],
     )
-    nb.link("P-L110-GREEN-ZHETYGEN-EX", subs["GREEN"], subs["ZHEX"], ln("110 kV line", 110.0), "P2")
+    nb.link(
+        "P-L110-GREEN-ZHETYGEN-EX",
+        subs["GREEN"],
+        subs["ZHEX"],
+        ln("110 kV line", 110.0),
+        "P2",
+        bidirectional=True,
+    )
     nb.link(
         "P-L110-GATE-ZHETYGEN-EX",
         subs["GATE"],
         subs["ZHEX"],
         ln("110 kV line", 110.0),
         "P2",
+        bidirectional=True,
         via=[(-8500.0, -12000.0), (-7500.0, 12000.0)],
     )
     nb.link("P-L110-HYDRO-GREEN", hyd, subs["GREEN"], ln("110 kV line", 110.0, "derived"), "P0")
@@ -2193,12 +2261,11 @@ def _water_network(
     wellfield is a second source for Gate. Buildings are served by the nearest junction
     of their district's loop (village: its own junction).
 
-    The graph is a DiGraph with one link per node pair, so twin main B ends in a valve
-    chamber at the booster (then a short link) to stay distinct from main A. A directed
-    graph cannot carry flow both ways round a loop, so each district loop is two directed
-    half-rings from the reservoir meeting at the far junction: that junction has two
-    feeds, the others one (a cut on a loop darkens the junctions beyond it on that half).
-    True N-1 loops need bidirectional links in ``core.network`` (reported).
+    Twin main B ends in a valve chamber at the booster (then a short link). Each
+    district loop is a true ring of bidirectional mains (water flows either way round
+    it) fed from the district reservoir at its first junction: one cut on a loop
+    darkens nothing; two cuts darken the junctions between them. Trunk and supply mains
+    are directed from the sources.
     """
     rng = np.random.default_rng(SCENE_SEED + 30)
     nb = _NetBuilder("water", Network(kind="water"))
@@ -2323,15 +2390,14 @@ def _water_network(
             j_group.append(d.key)
         nb.link(f"W-DM-{d.key}-00", res[d.key], names[0], main("district main", 500), ph)
         half = n // 2
+        dm = main("district main", 400)
         for k in range(1, half + 1):  # clockwise half
-            nb.link(
-                f"W-DM-{d.key}-A{k:02d}", names[k - 1], names[k], main("district main", 400), ph
-            )
+            nb.link(f"W-DM-{d.key}-A{k:02d}", names[k - 1], names[k], dm, ph, bidirectional=True)
         prev = names[0]
         for k in range(n - 1, half, -1):  # counter-clockwise half, meeting at names[half]
-            nb.link(f"W-DM-{d.key}-B{n - k:02d}", prev, names[k], main("district main", 400), ph)
+            nb.link(f"W-DM-{d.key}-B{n - k:02d}", prev, names[k], dm, ph, bidirectional=True)
             prev = names[k]
-        nb.link(f"W-DM-{d.key}-B{n - half:02d}", prev, names[half], main("district main", 400), ph)
+        nb.link(f"W-DM-{d.key}-B{n - half:02d}", prev, names[half], dm, ph, bidirectional=True)
     for name, *_ in MICRODISTRICTS:
         key = name.upper()
         m = groups == key
@@ -2401,6 +2467,247 @@ def _schedule_network(
             }.get(typ, 300)
             s, f = _plan_dates(rng, ph, dur)
         sched.add(fid, s, f, rng)
+
+
+# ---------------------------------------------------------------------------------------
+# Road network: the Roads layer split at junctions, as a traceable graph
+# ---------------------------------------------------------------------------------------
+
+ROAD_SNAP_M = 0.5  # road ends and crossings closer than this are one junction
+ROAD_ENTRY_M = 2500.0  # a highway or arterial ending this near the scene edge enters it
+ROAD_ENTRY_CLASSES = ("highway", "ring", "arterial")
+ROAD_NO_ACCESS = ("highway", "ring")  # no building is reached straight from a highway
+
+
+class _UnionFind:
+    """Disjoint sets over 0..n-1; the smallest index represents its set (deterministic)."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        p = self.parent
+        while p[i] != i:
+            p[i] = p[p[i]]
+            i = p[i]
+        return i
+
+    def union(self, i: int, j: int) -> bool:
+        ri, rj = self.find(i), self.find(j)
+        if ri == rj:
+            return False
+        lo, hi = min(ri, rj), max(ri, rj)
+        self.parent[hi] = lo
+        return True
+
+
+def _road_lines(roads: _RoadSet) -> np.ndarray:
+    """Every road as a shapely line, built in one vectorised call."""
+    counts = [len(c) for c in roads.coords]
+    index = np.repeat(np.arange(len(counts)), counts)
+    return shapely.linestrings(np.concatenate(roads.coords), indices=index)
+
+
+def _connect_roads(roads: _RoadSet) -> list[tuple[int, np.ndarray]]:
+    """Make the roads one network a closure can be traced on.
+
+    The generators draw each district's grid, each village's parallel streets and
+    Green's crescents on their own, so most of them meet nothing. This adds a main
+    street through each village (through the midpoints of its streets) and then the
+    shortest access roads joining the remaining groups: a minimum spanning tree over
+    the groups, with candidate pairs from a Delaunay triangulation of points every 100 m
+    along the roads (the closest pair across any split of the points is a Delaunay
+    edge; GEOS triangulates, so the sample needs no scipy). Returns (road index, point)
+    where a new road meets an existing one, so the split cuts that road there even when
+    rounding leaves the point a hair off it.
+    """
+    cuts: list[tuple[int, np.ndarray]] = []
+    joins: list[tuple[int, int]] = []  # a main street meets its village's outer streets
+    villages: dict[str, list[int]] = {}
+    for i, rid in enumerate(roads.ids):
+        if rid.startswith("RD-MD-"):
+            villages.setdefault(rid.rsplit("-", 1)[0], []).append(i)
+    for key, idx in villages.items():
+        if len(idx) < 2:
+            continue
+        ends = [(roads.coords[i][0] + roads.coords[i][-1]) / 2.0 for i in (idx[0], idx[-1])]
+        name = roads.names[idx[0]].rsplit(" street", 1)[0]
+        roads.add(f"{key}-MAIN", f"{name} main street", "street", ends, "P0")
+        main = len(roads.ids) - 1
+        cuts += [(idx[0], roads.coords[main][0]), (idx[-1], roads.coords[main][-1])]
+        cuts += [(main, roads.coords[main][0]), (main, roads.coords[main][-1])]
+        joins += [(idx[0], main), (idx[-1], main)]
+
+    lines = _road_lines(roads)
+    uf = _UnionFind(len(lines))
+    a, b = shapely.STRtree(lines).query(lines, predicate="intersects")
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+        uf.union(i, j)
+    for i, j in joins:
+        uf.union(i, j)
+    pts, which = shapely.get_coordinates(shapely.segmentize(lines, 100.0), return_index=True)
+    group = np.array([uf.find(i) for i in range(len(lines))])[which]
+    # GEOS returns the input coordinates exactly: find each edge end among the points
+    # by value (as complex numbers, which numpy sorts by x then y).
+    keys, first = np.unique(pts[:, 0] + 1j * pts[:, 1], return_index=True)
+    tri = shapely.delaunay_triangles(shapely.multipoints(pts), only_edges=True)
+    ec = shapely.get_coordinates(tri)  # two points per edge
+    edges = first[np.searchsorted(keys, ec[:, 0] + 1j * ec[:, 1])].reshape(-1, 2)
+    edges = edges[group[edges[:, 0]] != group[edges[:, 1]]]
+    length = np.hypot(*(pts[edges[:, 0]] - pts[edges[:, 1]]).T)
+    rank = {p: i for i, p in enumerate(PHASES)}
+    k = 0
+    for e in np.lexsort((edges[:, 1], edges[:, 0], np.round(length, 3))).tolist():
+        ri, rj = int(which[edges[e, 0]]), int(which[edges[e, 1]])
+        if not uf.union(ri, rj):
+            continue
+        link = np.asarray(shapely.shortest_line(lines[ri], lines[rj]).coords)
+        pa, pb = _r2(link[0]), _r2(link[-1])
+        cuts += [(ri, pa), (rj, pb)]
+        if np.hypot(*(pb - pa)) < ROAD_SNAP_M:
+            continue  # touching already: the cuts make the junction
+        k += 1
+        phase = max(roads.phase[ri], roads.phase[rj], key=rank.__getitem__)
+        roads.add(f"RD-LINK-{k:03d}", "Access road", "street", [pa, pb], phase)
+        new = len(roads.ids) - 1
+        cuts += [(new, pa), (new, pb)]
+    return cuts
+
+
+@dataclass
+class _RoadGraph:
+    """The roads cut into segments between junctions, and the junctions."""
+
+    segs: _RoadSet  # one feature per segment; ``road`` names the whole road
+    ends: np.ndarray  # (segments, 2) junction index at each end
+    node_xy: np.ndarray  # (junctions, 2)
+    segments: dict[str, list[str]]  # whole road id -> its segment ids, in order
+    entry_points: list[np.ndarray]  # where highways and arterials enter the scene
+
+
+def _split_roads(ctx: _Context, roads: _RoadSet, cuts: list[tuple[int, np.ndarray]]) -> _RoadGraph:
+    """Cut every road where it meets another road (crossings, T-junctions, access
+    roads), so each segment is one link of the road network with its own id: the
+    road's id when it is not cut, else ``<road id>-01``, ``-02`` ... along it."""
+    lines = _road_lines(roads)
+    at: list[list[np.ndarray]] = [[] for _ in lines]
+    for i, p in cuts:
+        at[i].append(np.asarray(p, float))
+    a, b = shapely.STRtree(lines).query(lines, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    for i, j, g in zip(
+        a.tolist(), b.tolist(), shapely.intersection(lines[a], lines[b]), strict=True
+    ):
+        for part in shapely.get_parts(g):
+            c = np.asarray(part.coords, float)
+            if part.geom_type == "Point":
+                found = [c[0]]
+            elif part.geom_type == "LineString":  # roads sharing a stretch: cut at its ends
+                found = [c[0], c[-1]]
+            else:
+                continue
+            at[i] += found
+            at[j] += found
+    segs = _RoadSet()
+    ends_xy: list[np.ndarray] = []
+    segments: dict[str, list[str]] = {}
+    for i, rid in enumerate(roads.ids):
+        c = roads.coords[i]
+        cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(c, axis=0).T))])
+        total = float(cum[-1])
+        stops: list[tuple[float, np.ndarray]] = []
+        if at[i]:
+            pts = np.array(at[i])
+            dist = shapely.line_locate_point(lines[i], shapely.points(pts))
+            for d, p in sorted(zip(dist.tolist(), pts, strict=True), key=lambda t: t[0]):
+                if ROAD_SNAP_M < d < total - ROAD_SNAP_M and (
+                    not stops or d - stops[-1][0] > ROAD_SNAP_M
+                ):
+                    stops.append((d, p))
+        if not stops and np.hypot(*(c[0] - c[-1])) < ROAD_SNAP_M:  # a closed loop alone
+            mid = lines[i].interpolate(total / 2)
+            stops.append((total / 2, np.array([mid.x, mid.y])))
+        bounds = [(0.0, c[0]), *stops, (total, c[-1])]
+        ids = [rid] if len(bounds) == 2 else [f"{rid}-{k + 1:02d}" for k in range(len(bounds) - 1)]
+        for sid, (d0, p0), (d1, p1) in zip(ids, bounds[:-1], bounds[1:], strict=True):
+            inner = c[(cum > d0 + 1e-6) & (cum < d1 - 1e-6)]
+            segs.add(
+                sid,
+                roads.names[i],
+                roads.classes[i],
+                np.vstack([p0, inner, p1]),
+                roads.phase[i],
+                roads.basis[i],
+                roads.width[i],
+                road=rid,
+            )
+            ends_xy += [segs.coords[-1][0], segs.coords[-1][-1]]
+        segments[rid] = ids
+    # Junctions: segment ends within ROAD_SNAP_M of each other are one node.
+    xy = np.array(ends_xy)
+    uf = _UnionFind(len(xy))
+    pts = shapely.points(xy)
+    near = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=ROAD_SNAP_M)
+    for i, j in near[:, near[0] < near[1]].T.tolist():
+        uf.union(i, j)
+    node_of: dict[int, int] = {}
+    ends = np.array([node_of.setdefault(uf.find(i), len(node_of)) for i in range(len(xy))])
+    node_xy = np.zeros((len(node_of), 2))
+    for root, n in node_of.items():
+        node_xy[n] = xy[root]
+    xmin, xmax, ymin, ymax = ctx.grid.bounds
+    entry_points = []
+    for i, c in enumerate(roads.coords):
+        if roads.classes[i] not in ROAD_ENTRY_CLASSES:
+            continue
+        for p in (c[0], c[-1]):
+            if min(p[0] - xmin, xmax - p[0], p[1] - ymin, ymax - p[1]) <= ROAD_ENTRY_M:
+                entry_points.append(p)
+    return _RoadGraph(segs, ends.reshape(-1, 2), node_xy, segments, entry_points)
+
+
+def _road_network(ctx: _Context, rg: _RoadGraph, b: _BuildingSet) -> Network:
+    """Roads as a network: every segment a bidirectional link (its feature id), the
+    junctions as nodes (``RJ-00001`` ...), the sources where the A3, BAKAD and arterials
+    enter the scene; each building is served by its nearest segment that is not a
+    highway, so closing a segment shows which buildings lose access."""
+    net = Network(kind="roads")
+    n_nodes = len(rg.node_xy)
+    degree = np.bincount(rg.ends.ravel(), minlength=n_nodes)
+    entry = np.zeros(n_nodes, bool)
+    if rg.entry_points:
+        nodes = shapely.STRtree(shapely.points(rg.node_xy))
+        _, idx = nodes.query_nearest(
+            shapely.points(np.array(rg.entry_points)), max_distance=ROAD_SNAP_M
+        )
+        entry[idx] = True
+    node_ids = [f"RJ-{i + 1:05d}" for i in range(n_nodes)]
+    for i, (nid, (x, y)) in enumerate(zip(node_ids, _r2(rg.node_xy).tolist(), strict=True)):
+        typ = "entry" if entry[i] else "dead end" if degree[i] == 1 else "junction"
+        net.add_node(nid, type=typ, x=x, y=y, source=bool(entry[i]))
+    seg_lines = _road_lines(rg.segs)
+    lengths = np.round(shapely.length(seg_lines), 1).tolist()
+    for k, (sid, (end0, end1)) in enumerate(zip(rg.segs.ids, rg.ends.tolist(), strict=True)):
+        net.add_link(
+            sid,
+            node_ids[end0],
+            node_ids[end1],
+            bidirectional=True,
+            type=rg.segs.classes[k],
+            length_m=lengths[k],
+        )
+    access = np.flatnonzero([c not in ROAD_NO_ACCESS for c in rg.segs.classes])
+    tree = shapely.STRtree(seg_lines[access])
+    # Nearest to the footprint's centroid: as good as to the footprint for access and
+    # ~3x faster (point-to-line distances).
+    cent = shapely.centroid(np.array(b.geoms, dtype=object))
+    bi, ti = tree.query_nearest(cent, all_matches=False)
+    serves: dict[str, list[str]] = {}
+    for bidx, t in sorted(zip(bi.tolist(), ti.tolist(), strict=True)):
+        serves.setdefault(rg.segs.ids[int(access[t])], []).append(b.ids[bidx])
+    net.serves = {sid: serves[sid] for sid in rg.segs.ids if sid in serves}
+    return net
 
 
 # ---------------------------------------------------------------------------------------

@@ -83,8 +83,9 @@ class _Data:
         return out
 
 
-def _read_features(path: Path) -> tuple[np.ndarray, _Data, Any]:
-    """(shapely geometries, attribute columns, CRS or None) of a vector file."""
+def _read_features(path: Path, layer: str | int | None = None) -> tuple[np.ndarray, _Data, Any]:
+    """(shapely geometries, attribute columns, CRS or None) of a vector file; ``layer``
+    picks one layer of a multi-layer file (GeoPackage), default the first."""
     import shapely
 
     if path.suffix.lower() == ".parquet":
@@ -111,7 +112,7 @@ def _read_features(path: Path) -> tuple[np.ndarray, _Data, Any]:
     else:
         from pyogrio.raw import read
 
-        meta, _fids, wkb, fields = read(path)
+        meta, _fids, wkb, fields = read(path, layer=layer)
         crs = meta.get("crs")
         geoms = shapely.from_wkb(wkb)
         cols = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}

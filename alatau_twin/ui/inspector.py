@@ -62,6 +62,7 @@ class InspectorDock(QDockWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.basis)
         layout.addWidget(self.table, 1)
+        self._layout = layout
         self.setWidget(body)
         scene.selection_changed.connect(self._on_selection)
         self.show_selection(scene.selection)
@@ -112,8 +113,15 @@ class InspectorDock(QDockWidget):
             if served is not None:
                 out.append((f"{kind}: buildings served", len(served)))
             if fid in net.graph:
-                out.append((f"{kind}: downstream nodes", len(net.downstream(fid)) - 1))
+                # Strictly downstream (trace): on a ring "everything reachable" would be
+                # the whole ring and all it feeds, which says nothing about this node.
+                out.append((f"{kind}: downstream nodes", len(net.trace(fid).downstream_nodes)))
         return out
+
+    def add_panel(self, widget: QWidget) -> None:
+        """Show another view of the selection (e.g. live status) above the attributes:
+        panels follow ``scene.selection_changed`` themselves, the inspector only hosts."""
+        self._layout.insertWidget(self._layout.indexOf(self.table), widget)
 
     def close_model(self) -> None:
         self.scene.selection_changed.disconnect(self._on_selection)
