@@ -100,9 +100,13 @@ class Schedule:
             return out
         d = to_day(date).astype("int64")
         # Index of the first report after `d` within each feature's run of reports.
-        key = rows.astype(np.int64) * _DAY_SPAN + (days - _DAY_MIN)
+        # The sort keys do not depend on the date: computed once per set of reports.
+        key = self.__dict__.get("_keys")
+        if key is None or len(key) != len(rows):
+            key = self.__dict__["_keys"] = rows.astype(np.int64) * _DAY_SPAN + (days - _DAY_MIN)
+            self.__dict__["_probe0"] = rows[first].astype(np.int64) * _DAY_SPAN - _DAY_MIN
         feature_rows = rows[first]
-        probe = feature_rows.astype(np.int64) * _DAY_SPAN + (d - _DAY_MIN)
+        probe = self.__dict__["_probe0"] + d
         hi = np.searchsorted(key, probe, side="right")
         hi = np.clip(hi, first, last + 1)
         before = hi == first  # date before the first report: no progress yet
@@ -151,6 +155,7 @@ class Schedule:
     def invalidate(self) -> None:
         """Forget cached report arrays after ``reports`` changed."""
         self._flat = None
+        self.__dict__.pop("_keys", None)
 
     def progress(self, date: Any, mode: str = "actual") -> np.ndarray:
         if mode == "planned":
