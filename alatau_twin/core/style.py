@@ -49,6 +49,30 @@ STATUS_COLORS: dict[str, RGB] = {
     "unknown": hex_to_rgb("#bdc3c7"),
 }
 
+# Construction phases (schedule.PHASES) from pale "planned" through warm site work to a
+# calm green "complete": mid-luminance colours that read on the light sky and the dark
+# theme alike, and none near the magenta selection highlight.
+PHASE_COLORS: dict[str, RGB] = {
+    "planned": hex_to_rgb("#c3ccd6"),
+    "site preparation": hex_to_rgb("#f2cf6b"),
+    "foundation": hex_to_rgb("#ee9f4a"),
+    "structure": hex_to_rgb("#d9603b"),
+    "envelope": hex_to_rgb("#9a72c9"),
+    "fit-out": hex_to_rgb("#4b98d6"),
+    "complete": hex_to_rgb("#62ad6e"),
+}
+
+# Schedule status (as built against the plan): traffic-light colours a planner reads
+# at a glance; finished and not-yet-started work stays neutral so exceptions stand out.
+SCHEDULE_STATUS_COLORS: dict[str, RGB] = {
+    "not started": hex_to_rgb("#d3dae2"),
+    "on time": hex_to_rgb("#43a55a"),
+    "ahead": hex_to_rgb("#2f7fd8"),
+    "late": hex_to_rgb("#e0413a"),
+    "complete": hex_to_rgb("#c9bfa8"),
+}
+UNSCHEDULED_COLOR: RGB = hex_to_rgb("#9ea4aa")
+
 NETWORK_COLORS: dict[str, RGB] = {
     "power": hex_to_rgb("#ffb300"),
     "water": hex_to_rgb("#1e88e5"),
