@@ -25,6 +25,12 @@ class RenderTheme:
     network_width_px: float = 3.0
     station_size_px: float = 6.0
     fxaa: bool = True
+    # The colour of the air at the horizon: distant land fades into it and the sky
+    # meets it at the horizon line (render/stage.py).
+    haze: str = "#dfe6ec"
+    # Roads and rail are blended this far towards ``road_tint`` (0 = model colours).
+    road_tint: str = "#f6f3ec"
+    road_tint_amount: float = 0.5
 
 
 LIGHT = RenderTheme(
@@ -43,6 +49,9 @@ DARK = RenderTheme(
     text="#e8edf3",
     label_text="#0d1520",
     label_shape="#e8edf3",
+    haze="#2b3a50",
+    road_tint="#c9d2dc",
+    road_tint_amount=0.35,
 )
 
 THEMES = {"light": LIGHT, "dark": DARK}
