@@ -15,13 +15,27 @@ from typing import Any
 from alatau_twin.cli.main import T_START, CliError
 
 
+def _source_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--kind``, ``--origin``, ``--network``, ``--snap`` as options for every source."""
+    given = {k: getattr(args, k, None) for k in ("kind", "origin", "network", "snap")}
+    if all(v is None for v in given.values()):
+        return None
+    from alatau_twin.io.loader import SourceOptions
+
+    return {str(src): SourceOptions(crs=args.crs, **given) for src in args.sources}
+
+
 def _load(
-    sources: list[str], date: str | None = None, mode: str = "actual", crs: str | None = None
+    sources: list[str],
+    date: str | None = None,
+    mode: str = "actual",
+    crs: str | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Any:
     from alatau_twin.io.loader import LoadError, load_scene
 
     try:
-        scene = load_scene(sources, crs=crs)
+        scene = load_scene(sources, crs=crs, options=options)
     except LoadError as exc:
         raise CliError(str(exc)) from None
     for message in scene.metadata.get("messages", []):
@@ -45,7 +59,18 @@ def _preload_renderer() -> None:
 def cmd_render(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     _preload_renderer()
-    scene = _load(args.sources, args.date, "planned" if args.plan else "actual", args.crs)
+    color_by = getattr(args, "color_by", None)
+    if color_by and args.date is None:
+        raise CliError("--color-by shows construction at a date: add --date YYYY-MM-DD")
+    scene = _load(
+        args.sources,
+        args.date,
+        "planned" if args.plan else "actual",
+        args.crs,
+        _source_options(args),
+    )
+    if color_by:
+        scene.color_by = color_by
     t_load = time.perf_counter() - t0
     from alatau_twin.render.offscreen import render_scene, write_png_atomic
 
@@ -54,7 +79,12 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise CliError(f"unknown view {args.view!r}; this scene has: {names}")
     t1 = time.perf_counter()
     image = render_scene(
-        scene, size=args.size, view=args.view, theme=args.theme, overlays=not args.no_caption
+        scene,
+        size=args.size,
+        view=args.view,
+        theme=args.theme,
+        overlays=not args.no_caption,
+        caption=getattr(args, "caption", None),
     )
     out = write_png_atomic(image, args.output)
     t_render = time.perf_counter() - t1
@@ -67,7 +97,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    scene = _load(args.sources, args.date, crs=args.crs)
+    if args.sources and all(_is_schedule_file(s) for s in args.sources):
+        return _info_schedules(args)
+    scene = _load(args.sources, args.date, crs=args.crs, options=_source_options(args))
     from alatau_twin.io.summary import format_summary, scene_summary
 
     summary = scene_summary(scene)
@@ -76,6 +108,35 @@ def cmd_info(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_summary(summary))
+    return 0
+
+
+def _is_schedule_file(source: str) -> bool:
+    from alatau_twin.io.schedule_import import is_schedule_file
+
+    return is_schedule_file(source)
+
+
+def _info_schedules(args: argparse.Namespace) -> int:
+    """``info PLAN.xml``: the plan itself (tasks, links, calendars, progress), no scene."""
+    from alatau_twin.io.schedule_import import (
+        ScheduleError,
+        format_schedule_summary,
+        read_schedule,
+    )
+
+    summaries = []
+    for source in args.sources:
+        try:
+            summaries.append(read_schedule(source).summary(args.date))
+        except ScheduleError as exc:
+            raise CliError(str(exc)) from None
+    if args.json:
+        doc = summaries[0] if len(summaries) == 1 else summaries
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write("\n".join(format_schedule_summary(s) for s in summaries))
     return 0
 
 
@@ -90,6 +151,8 @@ def cmd_view(args: argparse.Namespace) -> int:
         quit_after_first_frame=args.quit_after_first_frame,
         t_start=T_START,
         crs=args.crs,
+        feeds=getattr(args, "feed", None) or [],
+        sample_sim=not getattr(args, "no_sim", False),
     )
 
 

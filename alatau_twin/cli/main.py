@@ -23,8 +23,17 @@ examples:
   alatau-twin render --view gate --date 2030-06-01 --size 1920x1080 --output gate.png
   alatau-twin info --json                       summary of layers, CRS, bounds, networks
   alatau-twin validate city.gpkg model.glb      list every problem, exit 1 on errors
+  alatau-twin info water.inp --crs EPSG:32643 --origin 668000,4830000 --json
+                                                a network: counts, components, dangling ends
+  alatau-twin info plan.xml --json              a schedule: tasks, links, calendars, progress
+  alatau-twin render plan.csv --date 2030-06-01 -o c.png   the sample with a schedule CSV
   alatau-twin sample --output alatau/           the sample as a project with GeoPackage data
+  alatau-twin export-tour --output tour.mp4     the sample's camera tour as a video, headless
+  alatau-twin export-video --from 2025-01-01 --to 2035-12-31 --output city.mp4
+                                                the city growing over time, as an MP4, headless
   alatau-twin bench extrusion                   run a benchmark against its same-run baseline
+  alatau-twin watch --feed sim: --for 30        live status headless: a summary by reason/status
+  alatau-twin feed simulate --mqtt mqtt://localhost:1883 --rate 50   drive viewers over MQTT
 """
 
 
@@ -52,6 +61,58 @@ def parse_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"date must be YYYY-MM-DD, not {text!r}") from None
 
 
+def parse_origin(text: str) -> tuple[float, float]:
+    """``X,Y`` -> (x, y): where an EPANET model's (0, 0) lies in ``--crs``."""
+    try:
+        x, y = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"origin must look like 668000,4830000, not {text!r}"
+        ) from None
+    return x, y
+
+
+def _add_source_options(p: argparse.ArgumentParser) -> None:
+    """How to read the data files (every file named gets them)."""
+    p.add_argument(
+        "--kind",
+        choices=["vector", "buildings", "areas", "cityjson", "mesh", "terrain", "network"],
+        default=None,
+        help="read the files as this kind; 'network': GIS lines + points as one network",
+    )
+    p.add_argument(
+        "--origin",
+        type=parse_origin,
+        default=None,
+        metavar="X,Y",
+        help="EPANET model: where its (0, 0) lies in --crs (else model coordinates)",
+    )
+    p.add_argument("--network", default=None, metavar="NAME", help="network name, e.g. water")
+    p.add_argument(
+        "--snap",
+        type=float,
+        default=None,
+        metavar="M",
+        help="network lines without from/to columns: join ends within M metres (0.5)",
+    )
+
+
+def _add_feed_options(p: argparse.ArgumentParser) -> None:
+    """Live status feeds for the viewer (``view`` and ``open``)."""
+    p.add_argument(
+        "--feed",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="live status feed, repeatable: sim:, file:LOG?speed=10, mqtt://host:1883/alatau/#",
+    )
+    p.add_argument(
+        "--no-sim",
+        action="store_true",
+        help="do not start the simulator that the sample twin runs by default",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="alatau-twin",
@@ -76,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the time to first frame and exit (for benchmarks and smoke tests)",
     )
+    _add_feed_options(v)
 
     r = sub.add_parser("render", help="render to PNG with no display (EGL/OSMesa)")
     r.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
@@ -85,14 +147,25 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--view", default="overview", help="camera preset (see `info`)")
     r.add_argument("--date", type=parse_date, default=None, help="show the city at YYYY-MM-DD")
     r.add_argument("--plan", action="store_true", help="with --date: planned, not as-built")
+    r.add_argument(
+        "--color-by",
+        choices=["phase", "status"],
+        default=None,
+        help="with --date: colour buildings by construction phase or schedule status",
+    )
     r.add_argument("--theme", choices=["light", "dark"], default="light")
     r.add_argument("--no-caption", action="store_true", help="omit title and basis text")
+    r.add_argument(
+        "--caption", default=None, help="presentation layout: large title, this caption, date"
+    )
+    _add_source_options(r)
 
     i = sub.add_parser("info", help="summary: layers, counts, CRS, bounds, what was inferred")
     i.add_argument("sources", nargs="*", metavar="PROJECT_OR_FILES", help=sources_help)
     i.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.add_argument("--date", type=parse_date, default=None, help="progress at YYYY-MM-DD")
+    _add_source_options(i)
 
     o = sub.add_parser("open", help="open a project (or data files) in the viewer")
     o.add_argument("sources", nargs="+", metavar="PROJECT_OR_FILES", help="project or data files")
@@ -101,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--date", type=parse_date, default=None, help="time cursor, YYYY-MM-DD")
     o.add_argument("--theme", choices=["light", "dark"], default=None)
     o.add_argument("--quit-after-first-frame", action="store_true", help=argparse.SUPPRESS)
+    _add_feed_options(o)
 
     val = sub.add_parser("validate", help="check project or data files; list every problem")
     val.add_argument("sources", nargs="+", metavar="PROJECT_OR_FILES", help="files to check")
@@ -112,6 +186,16 @@ def build_parser() -> argparse.ArgumentParser:
     smp.add_argument(
         "--format", choices=["gpkg", "parquet"], default="gpkg", help="vector data format"
     )
+
+    from alatau_twin.cli.tour import add_export_tour_parser
+    from alatau_twin.cli.video import add_export_video_parser
+
+    add_export_tour_parser(sub, sources_help, parse_size)
+    add_export_video_parser(sub, sources_help, parse_size, parse_date)
+
+    from alatau_twin.cli.live import add_live_parsers
+
+    add_live_parsers(sub, sources_help)
 
     b = sub.add_parser("bench", help="run benchmarks under benchmarks/ against same-run baselines")
     b.add_argument("names", nargs="*", metavar="NAME", help="benchmark names (default: all)")
@@ -127,6 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args.sources, args.view, args.date, args.theme, args.crs = [], None, None, None, None
         args.quit_after_first_frame = False
+        args.feed, args.no_sim = [], False
     try:
         if command in ("view", "open"):
             from alatau_twin.cli.commands import cmd_view
@@ -148,6 +233,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             from alatau_twin.cli.commands import cmd_info
 
             return cmd_info(args)
+        if command == "export-video":
+            from alatau_twin.cli.video import cmd_export_video
+
+            return cmd_export_video(args)
+        if command == "export-tour":
+            from alatau_twin.cli.tour import cmd_export_tour
+
+            return cmd_export_tour(args)
+        if command == "watch":
+            from alatau_twin.cli.live import cmd_watch
+
+            return cmd_watch(args)
+        if command == "feed":
+            from alatau_twin.cli.live import cmd_feed
+
+            return cmd_feed(args)
         if command == "bench":
             from alatau_twin.cli.bench import cmd_bench
 

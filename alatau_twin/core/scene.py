@@ -16,6 +16,7 @@ from psygnal import Signal
 
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import Bounds, BuildingLayer, Layer, TerrainLayer, union_bounds
+from alatau_twin.core.presentation import Deck, Tour
 from alatau_twin.core.schedule import Schedule, to_day
 from alatau_twin.core.views import CameraView, SavedView
 
@@ -88,7 +89,12 @@ class Selection:
 class Scene:
     """Frame + layers + networks + schedule + named views + current date + selection."""
 
+    # The time cursor moved (or its mode or colours changed): emitted with ``date`` (a
+    # day). Everything that follows time listens here (construction, charts, the
+    # infrastructure-status replay) and reads ``scene.time`` for the time of day.
     date_changed = Signal(object)
+    # Plan/as-built mode or the construction colour mode changed (no arguments).
+    construction_changed = Signal()
     # Emitted with the new Selection (the old one is passed second).
     selection_changed = Signal(object, object)
 
@@ -100,11 +106,18 @@ class Scene:
         self.schedule: Schedule | None = None
         self.views: dict[str, CameraView] = {}
         self.date: np.datetime64 | None = None
+        # The cursor's date *and* time (datetime64[s], wall-clock time at the city).
+        self.time: np.datetime64 | None = None
+        self._progress_mode = "actual"
+        self._color_by: str | None = None
         self.metadata: dict[str, Any] = {}
         self.selection = Selection()
         self.saved_views: dict[str, SavedView] = {}
         # Where the scene came from (files; empty = the embedded sample), for projects.
         self.sources: list[str] = []
+        # Presentation: the slide deck and camera tour saved with the project.
+        self.deck: Deck = Deck()
+        self.tour: Tour = Tour()
 
     def capture_view(self, name: str, camera: CameraView) -> SavedView:
         """Save the camera, layer visibility and filters under ``name``."""
@@ -190,16 +203,52 @@ class Scene:
             ]
         )
 
-    def set_date(self, date: Any, mode: str = "actual") -> None:
-        """Move the time cursor: buildings with a schedule grow to their progress."""
-        self.date = None if date is None else to_day(date)
-        if self.schedule is not None:
-            for layer in self.building_layers():
-                if self.date is None:
-                    layer.set_progress(np.ones(layer.n_features))
-                else:
-                    layer.set_progress(self.schedule.aligned(layer.table["id"], self.date, mode))
+    def set_date(self, date: Any, mode: str | None = None) -> None:
+        """Move the time cursor to a day or a date-time (None: no cursor, all built).
+
+        Buildings with a schedule grow in place to their progress in ``mode`` ("actual"
+        as built, "planned"; None keeps :attr:`progress_mode`, a given mode sticks) and
+        take the construction colours of :attr:`color_by`. Moving within one day
+        changes no geometry.
+        """
+        from alatau_twin.core.construction import PROGRESS_MODES, apply_construction, to_time
+
+        changed = mode is not None and mode != self._progress_mode
+        if changed:
+            if mode not in PROGRESS_MODES:
+                raise ValueError(f"progress mode must be 'actual' or 'planned', not {mode!r}")
+            self._progress_mode = str(mode)
+        self.time = None if date is None else to_time(date)
+        self.date = None if self.time is None else to_day(self.time)
+        apply_construction(self)
+        if changed:
+            self.construction_changed.emit()
         self.date_changed.emit(self.date)
+
+    @property
+    def progress_mode(self) -> str:
+        """ "actual" (as built) or "planned": what the buildings' heights show."""
+        return self._progress_mode
+
+    @progress_mode.setter
+    def progress_mode(self, mode: str) -> None:
+        self.set_date(self.time, mode)
+
+    @property
+    def color_by(self) -> str | None:
+        """Construction colour mode for buildings: "phase", "status" or None (own style)."""
+        return self._color_by
+
+    @color_by.setter
+    def color_by(self, mode: str | None) -> None:
+        from alatau_twin.core.construction import COLOR_MODES
+
+        if mode is not None and mode not in COLOR_MODES:
+            raise ValueError(f"colour mode must be one of {COLOR_MODES} or None, not {mode!r}")
+        if mode != self._color_by:
+            self._color_by = mode
+            self.set_date(self.time)
+            self.construction_changed.emit()
 
     def feature_count(self) -> int:
         return sum(layer.n_features for layer in self.layers)

@@ -34,6 +34,7 @@ VECTOR_SUFFIXES = {
 MESH_SUFFIXES = {".gltf", ".glb", ".obj", ".ply", ".stl"}
 RASTER_SUFFIXES = {".tif", ".tiff", ".hgt", ".dem", ".asc", ".vrt"}
 CITYJSON_SUFFIXES = {".jsonl"}
+NETWORK_SUFFIXES = {".inp"}  # EPANET models
 
 
 class LoadError(Exception):
@@ -45,13 +46,18 @@ class SourceOptions:
     """Per-file options a project (or the command line) can give a source."""
 
     crs: str | None = None
-    # vector | buildings | areas | cityjson | mesh | terrain (None: by file type)
+    # vector | buildings | areas | cityjson | mesh | terrain | network (None: by file type)
     kind: str | None = None
     name: str | None = None
     lod: str | None = None
     georef: dict[str, Any] = field(default_factory=dict)
     exaggeration: float = 1.0
     style: dict[str, Any] = field(default_factory=dict)  # {color_by = "height", kind = ...}
+    # kind = "network": its name ("water"), the snapping tolerance for GIS lines without
+    # from/to columns (m), and where an EPANET model's (0, 0) lies in ``crs``.
+    network: str | None = None
+    snap: float | None = None
+    origin: tuple[float, float] | None = None
 
 
 def file_kind(path: Path) -> str | None:
@@ -70,6 +76,8 @@ def file_kind(path: Path) -> str | None:
         return "mesh"
     if suffix in RASTER_SUFFIXES:
         return "terrain"
+    if suffix in NETWORK_SUFFIXES:
+        return "network"
     return None
 
 
@@ -87,23 +95,37 @@ def load_scene(
     """The sample when ``sources`` is empty, a project for one ``.toml``, else data files.
 
     ``crs`` (e.g. ``"EPSG:32643"``) is assigned to files that carry none; ``options``
-    maps a source path to per-file options (from a project file).
+    maps a source path to per-file options (from a project file). Schedule files among
+    the sources (Microsoft Project XML, schedule CSV) are laid over the scene the other
+    sources make (the sample when there are none), linked by feature ``id``.
     """
+    schedules = [s for s in sources if _is_schedule(Path(s))]
+    if schedules:
+        return _load_with_schedules(sources, schedules, crs, options)
     if len(sources) == 1 and Path(sources[0]).suffix.lower() == ".toml":
         return load_project_scene(Path(sources[0]), crs)
     if not sources:
         from alatau_twin.io.sample import build_sample_scene
+        from alatau_twin.io.sample_deck import attach_sample_presentation
 
-        return build_sample_scene()
+        # The sample comes with its default slide deck and camera tour.
+        return attach_sample_presentation(build_sample_scene())
     options = options or {}
     frame: SceneFrame | None = None
     messages: list[str] = []
     layers: list[Layer] = []
+    together = _network_groups(sources, options)
     for src in sources:
         path = Path(src)
         opts = options.get(str(src)) or SourceOptions()
+        group = together.get(str(src), [str(src)])
+        if group[0] != str(src):
+            continue  # read with the first file of its network
         try:
-            new, frame = read_source(path, frame, opts, crs)
+            if len(group) > 1:
+                new, frame = read_network_files([Path(g) for g in group], frame, opts, crs)
+            else:
+                new, frame = read_source(path, frame, opts, crs)
         except SourceError as exc:
             messages.append(str(exc))
             continue
@@ -121,6 +143,7 @@ def load_scene(
             layer.name = f"{name} ({k})"
             k += 1
         scene.layers.append(layer)
+    _add_networks(scene)
     if len(sources) > 1:
         scene.info.title = f"{len(layers)} layers from {len(sources)} files"
     drape_on_terrain(scene)
@@ -160,6 +183,14 @@ def read_source(
     kind = opts.kind or file_kind(path)
     crs = opts.crs or default_crs
     try:
+        if opts.kind is None and kind == "vector":
+            from alatau_twin.io.network_import import sniff_network
+
+            kind = "network" if sniff_network(path) else kind
+        if kind == "network":
+            from alatau_twin.io.network_import import read_network_source
+
+            return read_network_source(path, frame, opts, crs)
         if kind in ("vector", "buildings", "areas"):
             from alatau_twin.io.vector import read_vector
 
@@ -181,6 +212,57 @@ def read_source(
         raise SourceError(str(exc) if str(path) in str(exc) else f"{path}: {exc}") from None
     suffix = path.suffix or "(none)"
     raise SourceError(f"{path}: unsupported file type {suffix}")
+
+
+def read_network_files(
+    paths: list[Path], frame: SceneFrame | None, opts: SourceOptions, default_crs: str | None
+) -> tuple[list[Layer], SceneFrame]:
+    """One network from several GIS files (its links in one, its nodes in another)."""
+    from alatau_twin.io.network_import import read_network_source
+
+    for path in paths:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file")
+    try:
+        return read_network_source(paths, frame, opts, default_crs)
+    except (ValueError, OSError) as exc:
+        raise SourceError(str(exc)) from None
+
+
+def _network_groups(
+    sources: Sequence[str | Path], options: dict[str, SourceOptions]
+) -> dict[str, list[str]]:
+    """GIS files of kind "network" that name the same network are read as one (lines
+    in one file, points in another): each such source -> its group, in order."""
+    by_name: dict[str | None, list[str]] = {}
+    for src in sources:
+        opts = options.get(str(src))
+        if opts is None or opts.kind != "network" or Path(src).suffix.lower() == ".inp":
+            continue
+        by_name.setdefault(opts.network, []).append(str(src))
+    return {s: group for group in by_name.values() if len(group) > 1 for s in group}
+
+
+def _add_networks(scene: Scene) -> None:
+    """Networks imported with their layers go into ``scene.networks`` (a repeated name
+    gets " (2)", in the layers' ``network`` column too, so live status still finds
+    them); their reports go into ``scene.metadata["network_reports"]`` for ``info``."""
+    for layer in scene.layers:
+        net = getattr(layer, "network_model", None)
+        if net is None:
+            continue
+        base = name = str(layer.network_name)  # type: ignore[attr-defined]
+        k = 2
+        while name in scene.networks:
+            name = f"{base} ({k})"
+            k += 1
+        if name != base:
+            for other in (layer, getattr(layer, "network_points", None)):
+                if other is not None and "network" in other.table:
+                    other.table["network"] = [name] * other.n_features
+        scene.networks[name] = net
+        report = layer.network_report.to_dict()  # type: ignore[attr-defined]
+        scene.metadata.setdefault("network_reports", {})[name] = report
 
 
 def drape_on_terrain(scene: Scene) -> None:
@@ -239,6 +321,36 @@ def load_project_scene(path: Path, crs: str | None = None) -> Scene:
         scene.info.title = str(doc["title"])
     apply_project_views(scene, doc)
     scene.metadata["project"] = str(path.resolve())
+    if doc.get("schedule") is not None:
+        from alatau_twin.io.schedule_import import apply_schedule_source
+
+        problems = apply_schedule_source(scene, doc["schedule"])
+        scene.metadata.setdefault("messages", []).extend(problems)
+    return scene
+
+
+def _is_schedule(path: Path) -> bool:
+    if path.suffix.lower() not in {".xml", ".csv", ".tsv", ".mspdi"}:
+        return False
+    from alatau_twin.io.schedule_import import is_schedule_file
+
+    return is_schedule_file(path)
+
+
+def _load_with_schedules(
+    sources: Sequence[str | Path],
+    schedules: list[str | Path],
+    crs: str | None,
+    options: dict[str, SourceOptions] | None,
+) -> Scene:
+    """The scene of the other sources, then each schedule over it (linked by id)."""
+    from alatau_twin.io.schedule_import import ScheduleSource, apply_schedule_source
+
+    data = [s for s in sources if s not in schedules]
+    scene = load_scene(data, crs=crs, options=options)
+    messages = scene.metadata.setdefault("messages", [])
+    for s in schedules:
+        messages.extend(apply_schedule_source(scene, ScheduleSource(str(Path(s).resolve()))))
     return scene
 
 

@@ -17,12 +17,46 @@ kinds, styles, CRS overrides and mesh georeferencing, keeping ``version`` for up
     georef = { origin = [664700, 4812200, 610], rotation_deg = 0, scale = 1, up = "y" }
     style = { color_by = "height" }  # optional: colour by an attribute (legend on screen)
 
+    [[layers]]                       # an infrastructure network (GIS layers or EPANET)
+    path = "water/Net3.inp"          # or a GeoPackage; two entries naming one network
+    kind = "network"                 #   (lines in one file, nodes in the other) join
+    network = "water"
+    crs = "EPSG:32643"; origin = [668000, 4830000]   # EPANET: where model (0, 0) lies
+    snap = 0.5                       # GIS lines without from/to: snap ends within (m)
+
     [[views]]
     name = "CBD at dusk"
     visible = { Buildings = true, "Power lines" = false }
     filters = { Buildings = "height > 100" }
     [views.camera]
     position = [..]; focal_point = [..]; view_up = [..]; view_angle = 30.0
+
+    deck_title = "Alatau City 2025-2035"
+    [[slides]]                       # the presentation deck, in order
+    title = "Gate district"; caption = "..."; date = "2030-06-01"   # no date: all built
+    mode = "actual"                  # or "planned"
+    overlay = ""                     # an overlay id ("status", "style:height", ...)
+    out_of_service = ["P-F10-GATE-5-01"]   # what-if: network elements cut
+    transition_s = 2.5
+    visible = { ... }; filters = { ... }
+    [slides.camera]                  # as in views
+
+    [schedule]                       # optional: a construction schedule to lay over
+    path = "plan.xml"                # Microsoft Project XML (MSPDI) or a schedule CSV
+    link_by = "name"                 # feature attribute to match (default "id")
+    task_field = "name"              # task field: name | wbs | uid | a custom field
+    replace = false                  # true: instead of the scene's schedule, not over it
+    include_summary = false          # true: summary tasks link too
+
+    [tour]                           # a camera tour: slides plus timing
+    title = "..."
+    [[tour.keyframes]]               # the slide keys, plus:
+    duration_s = 4.0; hold_s = 2.0; easing = "ease-in-out"
+
+    [[feeds]]                        # live status feeds the viewer starts with the project
+    url = "mqtt://broker.example:1883/alatau/#"   # or "sim:", "file:logs/day.jsonl?speed=10"
+
+Floats are written with ``repr`` precision, so a deck reloads value for value.
 """
 
 from __future__ import annotations
@@ -34,14 +68,19 @@ from typing import Any
 
 import tomli_w
 
+from alatau_twin.core.presentation import Deck, Slide, Tour
 from alatau_twin.core.scene import Scene
 from alatau_twin.core.views import SavedView
 from alatau_twin.io.atomic import atomic_write
 from alatau_twin.io.loader import SourceOptions
 
 PROJECT_VERSION = 1
-_LAYER_KEYS = {"path", "kind", "crs", "name", "lod", "georef", "exaggeration", "style"}
+_LAYER_KEYS = {
+    "path", "kind", "crs", "name", "lod", "georef", "exaggeration", "style",
+    "network", "origin", "snap",
+}  # fmt: skip
 _GEOREF_KEYS = {"origin", "rotation_deg", "scale", "up"}
+_SCHEDULE_KEYS = {"path", "link_by", "task_field", "replace", "include_summary"}
 
 
 class ProjectError(ValueError):
@@ -61,6 +100,18 @@ def save_project(scene: Scene, path: str | os.PathLike[str], crs: str | None = N
     if crs:
         doc["crs"] = crs
     doc["views"] = [v.to_dict() for v in scene.saved_views.values()]
+    if scene.deck.title:
+        doc["deck_title"] = scene.deck.title
+    if scene.deck.slides:
+        doc["slides"] = scene.deck.to_dicts()
+    if scene.tour.keyframes:
+        doc["tour"] = scene.tour.to_dict()
+    feeds = scene.metadata.get("feeds")
+    if feeds:  # live status feeds the project starts with
+        doc["feeds"] = [{"url": str(u)} for u in feeds]
+    schedule = scene.metadata.get("schedule_source")
+    if schedule is not None:  # the plan a project named travels with it
+        doc["schedule"] = schedule.to_project(base)
     data = tomli_w.dumps(doc).encode("utf-8")
     return atomic_write(target, lambda fh: fh.write(data))
 
@@ -95,6 +146,16 @@ def read_project(path: str | os.PathLike[str]) -> dict[str, Any]:
         georef = entry.get("georef", {})
         if not isinstance(georef, dict) or set(georef) - _GEOREF_KEYS:
             raise ProjectError(f"{where}: georef takes {sorted(_GEOREF_KEYS)}")
+        origin = entry.get("origin")
+        if origin is not None and not (
+            isinstance(origin, list)
+            and len(origin) == 2
+            and all(isinstance(v, int | float) for v in origin)
+        ):
+            raise ProjectError(f"{where}: origin must be [x, y] in the layer's crs")
+        snap = entry.get("snap")
+        if snap is not None and not (isinstance(snap, int | float) and snap >= 0):
+            raise ProjectError(f"{where}: snap must be a distance in metres (>= 0)")
         doc["sources"].append(source)
         doc["options"][source] = SourceOptions(
             crs=entry.get("crs"),
@@ -104,6 +165,9 @@ def read_project(path: str | os.PathLike[str]) -> dict[str, Any]:
             georef=dict(georef),
             exaggeration=float(entry.get("exaggeration", 1.0)),
             style=dict(entry.get("style", {})),
+            network=None if entry.get("network") is None else str(entry["network"]),
+            snap=None if snap is None else float(snap),
+            origin=None if origin is None else (float(origin[0]), float(origin[1])),
         )
     views = []
     for i, v in enumerate(doc.get("views", [])):
@@ -112,13 +176,79 @@ def read_project(path: str | os.PathLike[str]) -> dict[str, Any]:
         except (KeyError, TypeError, ValueError) as exc:
             raise ProjectError(f"{p}: views[{i}] is incomplete or malformed ({exc})") from None
     doc["views"] = views
+    slides = []
+    for i, d in enumerate(doc.get("slides", [])):
+        try:
+            slides.append(Slide.from_dict(d))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProjectError(f"{p}: slides[{i}] is incomplete or malformed ({exc})") from None
+    doc["deck"] = Deck(slides, str(doc.get("deck_title", "")))
+    try:
+        doc["tour"] = Tour.from_dict(doc.get("tour", {}))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProjectError(f"{p}: [tour] is incomplete or malformed ({exc})") from None
+    doc["schedule"] = _read_schedule_table(p, doc.get("schedule"))
+    doc["feeds"] = _read_feeds(p, doc.get("feeds", []))
     return doc
+
+
+def _read_feeds(p: Path, tables: Any) -> list[str]:
+    """``[[feeds]]`` as feed URLs; a relative ``file:`` log is relative to the project."""
+    if not isinstance(tables, list):
+        raise ProjectError(f"{p}: 'feeds' must be [[feeds]] tables with a 'url'")
+    urls = []
+    for i, t in enumerate(tables):
+        if not isinstance(t, dict) or not isinstance(t.get("url"), str) or not t["url"].strip():
+            raise ProjectError(f'{p}: feeds[{i}] needs a url, e.g. url = "mqtt://host:1883"')
+        if set(t) - {"url"}:
+            raise ProjectError(f"{p}: feeds[{i}]: unknown keys {sorted(set(t) - {'url'})}")
+        url = t["url"].strip()
+        if url.startswith("file:") and not url.startswith("file://"):
+            path, sep, query = url[5:].partition("?")
+            if path and not Path(path).is_absolute():
+                url = f"file:{(p.parent / path).resolve()}{sep}{query}"
+        urls.append(url)
+    return urls
+
+
+def _read_schedule_table(p: Path, table: Any) -> Any:
+    """The ``[schedule]`` table as a ScheduleSource with an absolute path (or None)."""
+    if table is None:
+        return None
+    from alatau_twin.io.schedule_import import ScheduleSource
+
+    if not isinstance(table, dict) or not isinstance(table.get("path"), str):
+        raise ProjectError(f"{p}: [schedule] needs a 'path' (a file relative to the project)")
+    unknown = set(table) - _SCHEDULE_KEYS
+    if unknown:
+        raise ProjectError(
+            f"{p}: [schedule]: unknown keys {sorted(unknown)}; known: {sorted(_SCHEDULE_KEYS)}"
+        )
+    for key in ("link_by", "task_field"):
+        if key in table and not (isinstance(table[key], str) and table[key].strip()):
+            raise ProjectError(f"{p}: [schedule] {key} must be an attribute or field name")
+    for key in ("replace", "include_summary"):
+        if key in table and not isinstance(table[key], bool):
+            raise ProjectError(f"{p}: [schedule] {key} must be true or false")
+    return ScheduleSource(
+        path=str((p.parent / table["path"]).resolve()),
+        link_by=table.get("link_by", "id"),
+        task_field=table.get("task_field"),
+        replace=table.get("replace", False),
+        include_summary=table.get("include_summary", False),
+    )
 
 
 def apply_project_views(scene: Scene, doc: dict[str, Any]) -> None:
     """Put a project's saved views into a loaded scene."""
     for view in doc["views"]:
         scene.saved_views[view.name] = view
+    if doc.get("deck") is not None and (doc["deck"].slides or doc["deck"].title):
+        scene.deck = doc["deck"]
+    if doc.get("tour") is not None and doc["tour"].keyframes:
+        scene.tour = doc["tour"]
+    if doc.get("feeds"):
+        scene.metadata["feeds"] = list(doc["feeds"])
 
 
 def _relative(path: Path, base: Path) -> str:

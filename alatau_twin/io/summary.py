@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from alatau_twin.core.construction import counts_at
 from alatau_twin.core.layers import BuildingLayer, Layer
 from alatau_twin.core.scene import Scene
 from alatau_twin.core.schedule import phase_of
@@ -28,6 +29,41 @@ def _layer_summary(layer: Layer) -> dict[str, Any]:
     if isinstance(layer, BuildingLayer) and "district" in layer.table:
         s["by_district"] = layer.table.value_counts("district")
     return s
+
+
+def _networks_summary(scene: Scene) -> dict[str, Any]:
+    """Per network: counts by type, components, sources and problems (dangling ends,
+    isolated parts; duplicate ids that an import found and renamed)."""
+    reports = scene.metadata.get("network_reports", {})
+    out = {}
+    for name, net in sorted(scene.networks.items()):
+        s = net.summary()
+        s["duplicate_ids"] = list(reports.get(name, {}).get("duplicate_ids", []))
+        out[name] = s
+    return out
+
+
+def _ids(ids: list[str], limit: int = 8) -> str:
+    return ", ".join(ids[:limit]) + (f", ... ({len(ids)} in all)" if len(ids) > limit else "")
+
+
+def _network_lines(name: str, n: dict[str, Any]) -> list[str]:
+    """One network in words: what it holds, how it hangs together, what is wrong."""
+    served = f", serves {n['buildings_served']:,} buildings" if n["buildings_served"] else ""
+    out = [
+        f"  {name:<8} {n['nodes']:,} nodes, {n['links']:,} links, "
+        f"{n['components']} component(s){served}",
+        "      nodes: " + ", ".join(f"{k} {v:,}" for k, v in n["node_types"].items()),
+        "      links: " + ", ".join(f"{k} {v:,}" for k, v in n["link_types"].items()),
+        f"      sources ({len(n['sources'])}): {_ids(n['sources']) or 'none'}",
+    ]
+    if n["dangling_ends"]:
+        out.append(f"      ! {len(n['dangling_ends'])} dangling end(s): {_ids(n['dangling_ends'])}")
+    for part in n["isolated_parts"]:
+        out.append(f"      ! isolated part without a source: {_ids(part)}")
+    if n.get("duplicate_ids"):
+        out.append(f"      ! duplicate ids (renamed id#2 ...): {_ids(n['duplicate_ids'])}")
+    return out
 
 
 def scene_summary(scene: Scene) -> dict[str, Any]:
@@ -57,7 +93,7 @@ def scene_summary(scene: Scene) -> dict[str, Any]:
         },
         "extent_km": [round((xmax - xmin) / 1000, 2), round((ymax - ymin) / 1000, 2)],
         "layers": [_layer_summary(layer) for layer in scene.layers],
-        "networks": {k: n.summary() for k, n in sorted(scene.networks.items())},
+        "networks": _networks_summary(scene),
         "views": sorted(scene.views),
         "basis_note": scene.info.basis_note,
         "messages": list(scene.metadata.get("messages", [])),
@@ -78,7 +114,16 @@ def scene_summary(scene: Scene) -> dict[str, Any]:
             sched["by_phase"] = {str(p): int(c) for p, c in zip(phases, counts, strict=True)}
             sched["percent_complete_actual"] = round(float(actual.mean() * 100), 2)
             sched["percent_complete_planned"] = round(float(planned.mean() * 100), 2)
+            # Buildings by phase, as built and as planned, and by schedule status.
+            sched["buildings"] = counts_at(scene, scene.date)
         out["schedule"] = sched
+    # Imported plans and how they linked (io.schedule_import.apply_schedule records them).
+    imports = scene.metadata.get("schedule_imports")
+    if imports:
+        out["schedule_imports"] = [
+            {**entry["summary"], "replace": entry["replace"], "link": entry["link"]}
+            for entry in imports
+        ]
     return out
 
 
@@ -112,10 +157,7 @@ def format_summary(s: dict[str, Any]) -> str:
     if s["networks"]:
         lines += ["", "Networks"]
         for name, n in s["networks"].items():
-            lines.append(
-                f"  {name:<8} {n['nodes']} nodes, {n['links']} links, "
-                f"{n['components']} component(s), serves {n['buildings_served']:,} buildings"
-            )
+            lines += _network_lines(name, n)
     if "schedule" in s:
         sc = s["schedule"]
         lines += [
@@ -128,6 +170,21 @@ def format_summary(s: dict[str, Any]) -> str:
                 f"(plan {sc['percent_complete_planned']}%)"
             )
             lines.append("  " + ", ".join(f"{k} {v:,}" for k, v in sc["by_phase"].items()))
+            b = sc.get("buildings", {})
+            if b.get("buildings"):
+                lines.append(
+                    f"  {b['buildings']:,} buildings: "
+                    + ", ".join(f"{k} {v:,}" for k, v in b["by_status"].items() if v)
+                )
+    for imp in s.get("schedule_imports", []):
+        lk = imp["link"]
+        lines.append(
+            f"  from {imp['file']}: {imp['tasks']:,} tasks ({imp['summary_tasks']} summary, "
+            f"{imp['milestones']} milestones); {lk['linked_tasks']} linked to "
+            f"{lk['linked_features']:,} features by {lk['task_field']} = {lk['by']}, "
+            f"{len(lk['unlinked_tasks'])} unlinked; {lk['unscheduled_features']:,} features "
+            "not in this plan"
+        )
     if s["views"]:
         lines += ["", "Views    " + ", ".join(s["views"])]
     if s["basis_note"]:

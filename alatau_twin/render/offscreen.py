@@ -50,8 +50,13 @@ def render_scene(
     view: str | None = "overview",
     theme: str | RenderTheme = "light",
     overlays: bool = True,
+    caption: str | None = None,
 ) -> np.ndarray:
-    """Render ``scene`` off-screen and return the RGB image as an (h, w, 3) array."""
+    """Render ``scene`` off-screen and return the RGB image as an (h, w, 3) array.
+
+    ``overlays`` adds the title, the basis line, a north arrow and a scale bar; with a
+    ``caption`` the presentation layout is used instead (large title, caption, date).
+    """
     theme_obj = get_theme(theme) if isinstance(theme, str) else theme
     plotter = offscreen_plotter(size)
     try:
@@ -60,9 +65,21 @@ def render_scene(
         # unknown name raises a clear error naming the scene's views.
         if view is not None and (view in scene.views or view != "overview"):
             sv.apply_view(view)
-        if overlays:
+        decorations: Any = None
+        if overlays and caption is not None:
+            from alatau_twin.render.overlays import PresentationOverlay
+
+            decorations = PresentationOverlay(plotter, theme_obj, kpis=False)
+            date = None if scene.date is None else str(np.datetime64(scene.date, "D"))
+            decorations.set_content(scene.info.title, caption, date)
+        elif overlays:
+            from alatau_twin.render.overlays import MapDecorations
+
             add_caption(plotter, scene, theme_obj)
+            decorations = MapDecorations(plotter, theme_obj)
         img = sv.screenshot()
+        if decorations is not None:
+            decorations.close()
         sv.close()
         return img
     finally:
@@ -74,15 +91,28 @@ def add_caption(plotter: Any, scene: Scene, theme: RenderTheme) -> None:
     title = scene.info.title
     if scene.date is not None:
         title += f"  ·  {np.datetime_as_string(scene.date, unit='D')}"
-    plotter.add_text(title, position="upper_left", font_size=14, color=theme.text, name="title")
+        title += "  ·  plan" if scene.progress_mode == "planned" else "  ·  as built"
+    actors = [
+        plotter.add_text(title, position="upper_left", font_size=14, color=theme.text, name="title")
+    ]
     if scene.info.basis_note:
-        plotter.add_text(
-            scene.info.basis_note,
-            position="lower_left",
-            font_size=8,
-            color=theme.text,
-            name="basis",
+        actors.append(
+            plotter.add_text(
+                scene.info.basis_note,
+                position="lower_left",
+                font_size=8,
+                color=theme.text,
+                name="basis",
+            )
         )
+    from alatau_twin.render.overlays import ui_font
+
+    font = ui_font()
+    for actor in actors:  # DejaVu Sans: clean, and it has Cyrillic for titles
+        prop = actor.GetTextProperty() if hasattr(actor, "GetTextProperty") else None
+        if prop is not None and font is not None:
+            prop.SetFontFamily(4)  # VTK_FONT_FILE
+            prop.SetFontFile(font)
 
 
 def write_png_atomic(image: np.ndarray, output: str | os.PathLike[str]) -> Path:

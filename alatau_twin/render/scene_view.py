@@ -54,14 +54,27 @@ class SceneView:
         for layer in scene.layers:
             self._add(layer)
         self._ground = self._add_ground()
+        # Haze, a horizon-matched sky and land beyond the terrain's edge (stage.py).
+        from alatau_twin.render.adapters import VtkTerrainLayer
+        from alatau_twin.render.stage import Stage
+
+        terrain = next((a for a in self.adapters.values() if isinstance(a, VtkTerrainLayer)), None)
+        self.stage = Stage(plotter, theme, terrain)
         if labels:
             self._add_labels()
         self._legend: Any = None
+        # An overlay's legend (e.g. live status) that replaces the usual one while it
+        # returns entries; set by whoever owns the overlay, then refresh_legend().
+        self.extra_legend: Callable[[], list[tuple[str, tuple[int, int, int]]] | None] | None = None
         if legend:
             self._add_legend()
         scene.layers.inserted.connect(self._on_inserted)
         scene.layers.removed.connect(self._on_removed)
         scene.selection_changed.connect(self._on_selection)
+        # Construction colours recount their legend as the time cursor moves.
+        self._construction_legend = scene.color_by is not None
+        scene.date_changed.connect(self._on_construction)
+        scene.construction_changed.connect(self._on_construction)
         self.xray = False
         self._picker: Any = None
         self.apply_view(scene.views.get("overview"))
@@ -74,6 +87,30 @@ class SceneView:
 
             self._picker = Picker(self)
         return self._picker
+
+    def _on_construction(self, *_: Any) -> None:
+        """Construction colours recount their legend as the cursor moves: the labels
+        change in place while the classes stay the same (a new legend actor per move
+        cost ~15 ms), the legend is rebuilt when they change."""
+        active = self.scene.color_by is not None
+        if active or self._construction_legend:
+            entries = self.legend_entries()
+            shown = getattr(self, "_legend_shown", None)
+            if (
+                active
+                and self._legend is not None
+                and shown is not None
+                and [c for _, c in shown] == [c for _, c in entries]
+            ):
+                for i, (label, _) in enumerate(entries):
+                    if label != shown[i][0]:
+                        self._legend.SetEntryString(i, label)
+                self._legend.Modified()
+                self._request()
+            else:
+                self.refresh_legend()
+            self._legend_shown = entries
+        self._construction_legend = active
 
     def _on_selection(self, new: Any, old: Any) -> None:
         for name in {old.layer, new.layer} - {None}:
@@ -194,6 +231,7 @@ class SceneView:
     def set_theme(self, theme: RenderTheme) -> None:
         self.theme = theme
         self.plotter.set_background(theme.sky_bottom, top=theme.sky_top)
+        self.stage.set_theme(theme)
         self._request()
 
     # -- layers --------------------------------------------------------------------
@@ -256,7 +294,9 @@ class SceneView:
             actor = self.plotter.add_point_labels(
                 np.array(pts),
                 names,
-                font_size=20,
+                # 20 px at 1080 rows and below; a 4K still gets labels of the same
+                # proportion instead of specks.
+                font_size=max(20, round(20 * self.plotter.window_size[1] / 1080)),
                 bold=True,
                 text_color=self.theme.label_text,
                 shape_color=self.theme.label_shape,
@@ -268,15 +308,21 @@ class SceneView:
                 render=False,
                 reset_camera=False,
             )
+            _use_ui_font(actor)
             self._label_actors.append(actor)
 
     def legend_entries(self) -> list[tuple[str, tuple[int, int, int]]]:
         """(label, colour) pairs for the on-screen legend.
 
-        A layer styled by an attribute (``layer.legend``) shows its classes; otherwise the
-        building uses present (most common first) and the networks.
+        An overlay's legend (``extra_legend``) comes first; then a layer styled by an
+        attribute (``layer.legend``) shows its classes; otherwise the building uses
+        present (most common first) and the networks.
         """
         from alatau_twin.core.style import NETWORK_COLORS, USE_COLORS
+
+        extra = self.extra_legend() if self.extra_legend is not None else None
+        if extra:
+            return list(extra)[:14]
 
         for layer in self.scene.layers:
             legend = getattr(layer, "legend", None)
@@ -293,8 +339,14 @@ class SceneView:
         for use in sorted(counts, key=lambda u: (-counts[u], u))[:10]:
             if use in USE_COLORS:
                 entries.append((use, USE_COLORS[use]))
+        shown_networks = {
+            str(v)
+            for layer in self.scene.layers
+            if layer.visible and "network" in layer.table and layer.n_features
+            for v in np.unique(layer.table["network"].astype(str))
+        }
         for kind, label in (("power", "power network"), ("water", "water network")):
-            if kind in self.scene.networks:
+            if kind in self.scene.networks and kind in shown_networks:
                 entries.append((label, NETWORK_COLORS[kind]))
         return entries
 
@@ -329,6 +381,7 @@ class SceneView:
         legend.SetBackgroundOpacity(0.8)
         legend.BorderOff()
         legend.GetEntryTextProperty().SetFontSize(14)
+        _use_ui_font(legend.GetEntryTextProperty())
         height = min(0.028 * len(entries) + 0.01, 0.6)
         legend.GetPositionCoordinate().SetCoordinateSystemToNormalizedViewport()
         legend.GetPositionCoordinate().SetValue(0.87, 0.03)
@@ -423,6 +476,10 @@ class SceneView:
     def screenshot(self, path: str | None = None, scale: int = 1) -> np.ndarray:
         """Render now and return (and optionally save) the RGB image."""
         self.plotter.renderer.ResetCameraClippingRange()
+        if not getattr(self.plotter, "_first_time", True):
+            # pyvista's screenshot renders only before the first frame; later calls
+            # would return the previous picture (tours take many in a row).
+            self.plotter.render()
         img = self.plotter.screenshot(path, scale=scale, return_img=True)
         return np.asarray(img)
 
@@ -430,6 +487,8 @@ class SceneView:
         self.scene.layers.inserted.disconnect(self._on_inserted)
         self.scene.layers.removed.disconnect(self._on_removed)
         self.scene.selection_changed.disconnect(self._on_selection)
+        self.scene.date_changed.disconnect(self._on_construction)
+        self.scene.construction_changed.disconnect(self._on_construction)
         if self._picker is not None:
             self._picker.close()
             self._picker = None
@@ -439,9 +498,27 @@ class SceneView:
         if self._ground is not None:
             self.plotter.remove_actor(self._ground, render=False)
             self._ground = None
+        self.stage.close()
         for actor in self._label_actors:
             self.plotter.remove_actor(actor, render=False)
         self._label_actors.clear()
         if self._legend is not None:
             self.plotter.renderer.RemoveViewProp(self._legend)
             self._legend = None
+
+
+def _use_ui_font(obj: Any) -> None:
+    """DejaVu Sans (Cyrillic too) for a text property or a point-label actor, whose
+    text property sits on the label hierarchy feeding its mapper."""
+    from alatau_twin.render.overlays import ui_font
+
+    prop = obj
+    if not hasattr(obj, "SetFontFile"):
+        try:
+            prop = obj.GetMapper().GetInputConnection(0, 0).GetProducer().GetTextProperty()
+        except AttributeError:
+            return
+    font = ui_font(bold=bool(prop.GetBold()))
+    if font is not None:
+        prop.SetFontFamily(4)  # VTK_FONT_FILE
+        prop.SetFontFile(font)

@@ -21,6 +21,8 @@ def run_viewer(
     quit_after_first_frame: bool = False,
     t_start: float | None = None,
     crs: str | None = None,
+    feeds: Sequence[str] = (),
+    sample_sim: bool = True,
 ) -> int:
     """Open the viewer on ``sources`` (the sample when empty); returns the exit code.
 
@@ -38,7 +40,9 @@ def run_viewer(
     settings = default_settings()
     theme = theme or str(settings.value("theme", "light"))
     apply_palette(app, theme)
-    window = MainWindow(theme=theme, settings=settings)
+    # Live status: the sample starts with its simulator (unless --no-sim), any scene
+    # with the --feed URLs (and a project with its [[feeds]]).
+    window = MainWindow(theme=theme, settings=settings, feeds=list(feeds), sample_sim=sample_sim)
     status = {"code": 0}
 
     def on_loaded(_scene: object) -> None:

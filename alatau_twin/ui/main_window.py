@@ -71,9 +71,17 @@ class MainWindow(QMainWindow):
         theme: str = "light",
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        feeds: list[str] | None = None,
+        sample_sim: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("AlatauTwinMainWindow")
+        # Live feeds for every scene shown (see ui.live.initial_feeds): ``feeds`` from
+        # --feed, and the simulator for the embedded sample when ``sample_sim`` (the
+        # app turns it on; a window made by a test or a benchmark starts quiet).
+        self.live_feeds = list(feeds or [])
+        self.live_sample_sim = sample_sim
+        self.live: Any = None
         self.settings = settings if settings is not None else default_settings()
         self.theme_name = str(self.settings.value("theme", theme)) if settings else theme
         self.resize(1400, 860)
@@ -108,6 +116,15 @@ class MainWindow(QMainWindow):
         self._build_messages()
         self._build_menus()
         self._build_toolbars()
+        from alatau_twin.ui.presenter import install_presenter  # Present menu, F5
+
+        self.presenter = install_presenter(self)
+        from alatau_twin.ui.i18n import install_i18n  # View > Language (en, ru, kk)
+
+        self.translations = install_i18n(self)
+        from alatau_twin.ui.live import LiveMenu  # Feeds menu: simulator, MQTT, replay
+
+        self.live_menu = LiveMenu(self)
         self._restore_layout()
         self.setWindowTitle("Alatau Twin")
         if scene is not None:
@@ -144,6 +161,18 @@ class MainWindow(QMainWindow):
         self.search_toolbar.clear()
         self.search_toolbar.addWidget(self.search)
         self._model_widgets = [self.layer_list, self.inspector, self.table_dock, self.search]
+        # Construction in 4D: the timeline bar, the date in the status bar, the charts.
+        from alatau_twin.ui.construction import ConstructionTools
+
+        self.construction = ConstructionTools(self, scene)
+        self._model_widgets.append(self.construction)
+        # Live infrastructure status: feeds, alarms, charts, overlay (ui/live.py).
+        from alatau_twin.ui.live import LiveTools, initial_feeds
+
+        feeds = initial_feeds(scene, self.live_feeds, self.live_sample_sim)
+        self.live = LiveTools(self, scene, feeds)
+        self._model_widgets.append(self.live)
+        self.live_menu.sync()
 
         self._fill_view_menu()
         self._fill_filter_layers()
@@ -168,6 +197,7 @@ class MainWindow(QMainWindow):
         for widget in self._model_widgets:
             widget.close_model()
         self._model_widgets = []
+        self.live = None
         if self.controller is not None:
             self.controller.close()
             self.controller = None
@@ -579,6 +609,7 @@ class MainWindow(QMainWindow):
 
         assert self.scene is not None and self.scene_view is not None
         layer = self.scene.layers[layer_name]
+        self.scene.color_by = None  # an attribute style replaces construction colours
         if column is None:
             original = getattr(layer, "_loaded_colors", None)
             if original is not None:
@@ -759,7 +790,14 @@ class MainWindow(QMainWindow):
     def _render(self) -> None:
         # Programmatic camera moves (flights, presets) need fresh clipping planes too.
         self.plotter.renderer.ResetCameraClippingRange()
-        self.plotter.render()
+        widget = self.plotter.interactor
+        if widget.isVisible() and widget.updatesEnabled():
+            # pyvista's render() draws twice through pyvistaqt's GL widget (an explicit
+            # Render, then the paint it triggers); a synchronous repaint draws once,
+            # which halves the cost of every frame the scheduler asks for.
+            widget.repaint()
+        else:
+            self.plotter.render()
 
     def _on_interaction_start(self, *_: Any) -> None:
         """While the camera moves: no FXAA (~40% of a frame on llvmpipe) and, for big

@@ -33,6 +33,12 @@ class RenderScheduler(QObject):
         if self.enabled and not self._timer.isActive():
             self._timer.start()
 
+    @property
+    def pending(self) -> bool:
+        """A render is requested and not drawn yet (animations wait for it: one model
+        update per frame, never a queue of them)."""
+        return self._timer.isActive()
+
     def render_now(self) -> float:
         self._timer.stop()
         return self._do_render()
