@@ -43,8 +43,8 @@ class GhostOverlay:
     cells of buildings that became or stopped being ghosts, nothing else.
     """
 
-    FILL_OPACITY = 0.25
-    LINE_OPACITY = 0.7
+    FILL_OPACITY = 0.10
+    LINE_OPACITY = 0.4
     LINE_RGB = (86, 102, 122)  # slate: reads on the pale plain and on building colours
     # Above this share of buildings changed, rewriting every flag beats the runs.
     FULL_UPDATE_SHARE = 0.25

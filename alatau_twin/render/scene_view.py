@@ -314,22 +314,23 @@ class SceneView:
     def legend_entries(self) -> list[tuple[str, tuple[int, int, int]]]:
         """(label, colour) pairs for the on-screen legend.
 
-        An overlay's legend (``extra_legend``) comes first; then a layer styled by an
-        attribute (``layer.legend``) shows its classes; otherwise the building uses
-        present (most common first) and the networks.
+        A layer the user styled (by an attribute, or by construction phase or status:
+        ``layer.legend``) shows its classes first, because that is the colouring the
+        user just asked for; an overlay's legend (``extra_legend``, e.g. live status)
+        follows it, or follows the building uses present (most common first); without an
+        overlay, the uses and the networks.
         """
         from alatau_twin.core.style import NETWORK_COLORS, USE_COLORS
 
-        extra = self.extra_legend() if self.extra_legend is not None else None
-        if extra:
-            return list(extra)[:14]
-
+        extra = list(self.extra_legend() or []) if self.extra_legend is not None else []
         for layer in self.scene.layers:
             legend = getattr(layer, "legend", None)
             if legend is not None and layer.visible:
                 head = f"{layer.name}: {legend.title}"
                 items = [(f"{e.label} ({e.count:,})", tuple(e.color)) for e in legend.entries]
-                return [(head, (0, 0, 0)), *items][:14]
+                styled = [(head, (0, 0, 0)), *items]
+                extra = extra[:8]
+                return [*styled[: 18 - len(extra)], *extra]
         entries: list[tuple[str, tuple[int, int, int]]] = []
         counts: dict[str, int] = {}
         for layer in self.scene.building_layers():
@@ -345,6 +346,10 @@ class SceneView:
             if layer.visible and "network" in layer.table and layer.n_features
             for v in np.unique(layer.table["network"].astype(str))
         }
+        if extra:
+            # The overlay explains the networks' colours; the uses still colour buildings.
+            extra = extra[:10]
+            return [*entries[: 18 - len(extra)], *extra]
         for kind, label in (("power", "power network"), ("water", "water network")):
             if kind in self.scene.networks and kind in shown_networks:
                 entries.append((label, NETWORK_COLORS[kind]))

@@ -107,7 +107,10 @@ def test_later_date_draws_more_built_volume(fresh_sample_scene) -> None:
     late_volume = layer.mesh.volume()
     late = render_scene(fresh_sample_scene, size=SIZE, view="gate", overlays=False)
     assert late_volume > 1.5 * early_volume
-    assert np.abs(late.astype(int) - early).mean() > 1.0
+    # Planned buildings are faint ghosts at both dates; what changes is the solid
+    # buildings that went up: a clear share of the frame changes colour strongly.
+    changed = np.abs(late.astype(int) - early).sum(axis=-1) > 30
+    assert changed.mean() > 0.01
 
 
 def test_terrain_points_and_texture_follow_the_grid(sample_scene) -> None:
