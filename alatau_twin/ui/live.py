@@ -674,11 +674,9 @@ class LiveTools:
         self.badge.clicked.connect(lambda: self.show_tab("alarms"))
 
         self.alarms = AlarmsDock(c, window)
-        window._replace_dock("alarmsDock", self.alarms, Qt.DockWidgetArea.BottomDockWidgetArea)
-        table = getattr(window, "table_dock", None)
-        if table is not None:
-            window.tabifyDockWidget(table, self.alarms)
-            self.alarms.raise_()
+        # On the right, in one tab group with the charts (MainWindow._default_layout):
+        # the bottom belongs to the attribute table and the timeline.
+        window._replace_dock("alarmsDock", self.alarms, Qt.DockWidgetArea.RightDockWidgetArea)
         self.alarms.flyRequested.connect(self._fly_to_element)
         # Charts on the right under the inspector, in a tab beside the construction
         # charts when there are some: the alarms table needs the bottom's width.

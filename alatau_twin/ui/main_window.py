@@ -176,10 +176,32 @@ class MainWindow(QMainWindow):
 
         self._fill_view_menu()
         self._fill_filter_layers()
+        if self.settings.value("windowState") is None:
+            self._default_layout()
         self.scene_label.setText(self._scene_text())
         self.progress.hide()
         self.scene_loaded.emit(scene)
         self.scheduler.request()
+
+    def _default_layout(self) -> None:
+        """First-run dock layout: the 3D view gets most of the window.
+
+        The right column holds the inspector over one tab group (alarms, live charts,
+        construction charts); the bottom keeps the attribute table short and the
+        timeline. A saved layout (QSettings) replaces this from the second run on.
+        """
+        right = [
+            self.findChild(QDockWidget, name)
+            for name in ("alarmsDock", "liveChartsDock", "constructionChartsDock")
+        ]
+        right = [d for d in right if d is not None]
+        if right:
+            anchor = right[-1]
+            for dock in right[:-1]:
+                self.tabifyDockWidget(anchor, dock)
+            right[0].raise_()
+        self.resizeDocks([self.inspector], [440], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.table_dock], [150], Qt.Orientation.Vertical)
 
     def _build_locators(self) -> None:
         if self.scene_view is not None:
