@@ -432,14 +432,21 @@ class LiveStatus:
         for m in msgs:
             day = np.datetime64(int(m.time), "s").astype("datetime64[D]")
             dates, pct = sched.reports.get(m.feature_id, (np.zeros(0, "datetime64[D]"), []))
-            keep = np.asarray(dates) != day
+            # A live report is what is true on its day: reports dated after it were
+            # projections (the sample simulates its as-built history to 2035) and
+            # would cap it ("never ahead of a later report"), so they are dropped.
+            keep = np.asarray(dates) < day
             sched.reports[m.feature_id] = (
                 np.r_[np.asarray(dates)[keep], day].astype("datetime64[D]"),
                 np.r_[np.asarray(pct, float)[keep], m.percent],
             )
         sched.invalidate()
         if self.scene.date is not None:
-            self.scene.set_date(self.scene.date, getattr(self.scene, "progress_mode", "actual"))
+            # Same cursor, new reports: set_date would skip an unchanged day, so the
+            # buildings are regrown explicitly (in place, like any cursor move).
+            from alatau_twin.core.construction import apply_construction
+
+            apply_construction(self.scene, force=True)
         return len(msgs)
 
     # -- supply ----------------------------------------------------------------------

@@ -279,3 +279,31 @@ def test_a_project_names_its_feeds_and_keeps_them_when_saved(tmp_path):
     project.write_text('version = 1\n[[feeds]]\nname = "no url"\n')
     with pytest.raises(ValueError, match="feeds\\[0\\] needs a url"):
         read_project(project)
+
+
+def test_live_progress_through_the_pipeline_grows_a_building_at_the_cursor(live):
+    """A construction progress message (``alatau/construction/<id>/progress``) goes
+    through the same queue and store as status, becomes an as-built report, and the
+    building under the cursor grows in place."""
+    scene = live.scene
+    layer = scene.building_layers()[0]
+    day = np.datetime64(int(T0), "s").astype("datetime64[D]")
+    scene.set_date(day)
+    # A building planned to start after the cursor: nothing built yet.
+    ids = layer.table["id"]
+    start = scene.schedule.planned_start[scene.schedule.rows_for(ids)]
+    row = int(np.flatnonzero(start > day + 365)[0])
+    fid = str(ids[row])
+    assert layer.progress[row] == 0.0
+    top_before = layer.mesh.points[:, 2].max()
+    body = {"percent": 40.0, "time": T0}
+    raw = RawMessage(f"alatau/construction/{fid}/progress", json.dumps(body), T0, "site")
+    update = push(live, raw)
+    assert update.progress == 1
+    assert layer.progress[row] == pytest.approx(0.40)
+    assert scene.schedule.actual_progress(day)[scene.schedule.row_of(fid)] == pytest.approx(0.4)
+    assert layer.mesh.points[:, 2].max() >= top_before  # same mesh, points moved in place
+    # An unknown feature is rejected with a reason, not silently applied.
+    bad = RawMessage("alatau/construction/NOPE/progress", json.dumps(body), T0, "site")
+    push(live, bad)
+    assert live.store.stats["site"].rejected["unknown element"] == 1
