@@ -344,6 +344,15 @@ class Presenter(QObject):
         if w.scene_view is not None and w.scene_view.lod_enabled:
             w.scene_view.set_lod(True)
             self._lod_on = True
+        # Sun shadows are a second copy of every wall: hidden while moving (the still
+        # frame at the end has them again), like FXAA and full resolution.
+        self._hidden_in_motion = []
+        if w.scene_view is not None:
+            for adapter in w.scene_view.adapters.values():
+                actor = getattr(adapter, "shadow_actor", None)
+                if actor is not None and actor.GetVisibility():
+                    actor.SetVisibility(False)
+                    self._hidden_in_motion.append(actor)
         self._scheduler_was = w.scheduler.enabled
         w.scheduler.enabled = False
         self._pending_since = None
@@ -395,6 +404,9 @@ class Presenter(QObject):
         if self._lod_on and w.scene_view is not None:
             w.scene_view.set_lod(False)
             self._lod_on = False
+        for actor in getattr(self, "_hidden_in_motion", []):
+            actor.SetVisibility(True)
+        self._hidden_in_motion = []
         if finish and flight is not None and tour is None and w.scene_view is not None:
             # Land exactly on the slide's numbers, dates included.
             slide = self.current_slide
