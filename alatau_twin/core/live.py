@@ -343,10 +343,17 @@ class LiveStatus:
         for layer in self.scene.layers:
             if isinstance(layer, BuildingLayer) or "id" not in layer.table:
                 continue
-            if "network" not in layer.table:
-                continue
-            nets = layer.table["network"].tolist()
             ids = layer.table["id"].tolist()
+            if "network" in layer.table:
+                nets = layer.table["network"].tolist()
+            else:
+                # A layer without a network column (the sample's Roads) still belongs
+                # to a network when its ids are that network's elements: road closures
+                # then show on the road itself.
+                net = self._network_of_ids(ids)
+                if net is None:
+                    continue
+                nets = [net] * len(ids)
             lr, sr = [], []
             for r, (n, fid) in enumerate(zip(nets, ids, strict=True)):
                 row = self.store.networks.get(str(n), {}).get(str(fid))
@@ -362,6 +369,15 @@ class LiveStatus:
         for layer in self._blayers:
             self._base[id(layer)] = layer.colors.copy()
             layer.colors_changed.connect(self._on_external_colors)
+
+    def _network_of_ids(self, ids: list[Any]) -> str | None:
+        """The network whose element ids cover most of ``ids`` (at least half)."""
+        best, best_n = None, 0
+        for name, known in self.store.networks.items():
+            n = sum(1 for fid in ids if str(fid) in known)
+            if n > best_n:
+                best, best_n = name, n
+        return best if ids and best_n * 2 >= len(ids) else None
 
     def close(self) -> None:
         """Give the layers their own colours back and disconnect (the scene outlives
