@@ -62,23 +62,23 @@ def _dot(color: str, size: int = 12) -> QIcon:
     return QIcon(pix)
 
 
-class AlarmTableModel(QAbstractTableModel):
-    """A snapshot of the active alarms, in the alarm book's order."""
+class _SnapshotModel(QAbstractTableModel):
+    """A read-only table over a list that is replaced whole (alarms, events): the
+    docks refresh at a few hertz from the model, never edit rows in place."""
 
-    COLUMNS = ("Severity", "Time", "Network", "Element", "Status", "Ack", "Message")
+    COLUMNS: tuple[str, ...] = ()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.alarms: list[Alarm] = []
-        self._icons = {k: _dot(c) for k, c in SEVERITY_COLORS.items()}
+        self.rows: list[Any] = []
 
-    def set_alarms(self, alarms: list[Alarm]) -> None:
+    def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
-        self.alarms = alarms
+        self.rows = rows
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.alarms)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return len(self.COLUMNS)
@@ -87,6 +87,23 @@ class AlarmTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
+
+
+class AlarmTableModel(_SnapshotModel):
+    """A snapshot of the active alarms, in the alarm book's order."""
+
+    COLUMNS = ("Severity", "Time", "Network", "Element", "Status", "Ack", "Message")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._icons = {k: _dot(c) for k, c in SEVERITY_COLORS.items()}
+
+    @property
+    def alarms(self) -> list[Alarm]:
+        return self.rows
+
+    def set_alarms(self, alarms: list[Alarm]) -> None:
+        self.set_rows(alarms)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -123,30 +140,17 @@ class AlarmTableModel(QAbstractTableModel):
         return None
 
 
-class EventLogModel(QAbstractTableModel):
+class EventLogModel(_SnapshotModel):
     """A snapshot of the event log, newest first."""
 
     COLUMNS = ("Time", "Event", "Network", "Element", "From", "To", "Message")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.events: list[Event] = []
+    @property
+    def events(self) -> list[Event]:
+        return self.rows
 
     def set_events(self, events: list[Event]) -> None:
-        self.beginResetModel()
-        self.events = events
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.events)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
+        self.set_rows(events)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
