@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from alatau_twin import __version__
 
@@ -50,6 +50,23 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (16 <= w <= 16384 and 16 <= h <= 16384):
         raise argparse.ArgumentTypeError(f"size {text} out of range (16..16384 per side)")
     return w, h
+
+
+def positive_number(upper: float, what: str = "") -> Callable[[str], float]:
+    """An argparse type for a number in (0, upper], e.g. a frame rate or a duration;
+    ``what`` names it in the error ("frame rate 500 out of range (0..240]")."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if not 0 < value <= upper:
+            label = f"{what} {text}" if what else text
+            raise argparse.ArgumentTypeError(f"{label} out of range (0..{upper:g}]")
+        return value
+
+    return parse
 
 
 def parse_date(text: str) -> str:

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from alatau_twin.cli.main import CliError
+from alatau_twin.cli.main import CliError, positive_number
 
 
 def add_export_tour_parser(sub: Any, sources_help: str, parse_size: Any) -> None:
@@ -34,14 +34,7 @@ def add_export_tour_parser(sub: Any, sources_help: str, parse_size: Any) -> None
     t.add_argument("--crs", default=None, help=argparse.SUPPRESS)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-    if not 0 < value <= 240:
-        raise argparse.ArgumentTypeError(f"frame rate {text} out of range (0..240]")
-    return value
+_positive_float = positive_number(240, "frame rate")
 
 
 class ProgressBar:

@@ -14,7 +14,7 @@ import textwrap
 import time
 from typing import Any
 
-from alatau_twin.cli.main import CliError
+from alatau_twin.cli.main import CliError, positive_number
 
 DEFAULT_DURATION_S = 12.0
 MAX_FRAMES = 100_000
@@ -85,14 +85,7 @@ def add_export_video_parser(sub: Any, sources_help: str, parse_size: Any, parse_
     v.add_argument("--crs", default=None, help="CRS for files that have none, e.g. EPSG:32643")
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} out of range (0..3600]")
-    return value
+_positive_float = positive_number(3600)
 
 
 def _frame_count(text: str) -> int:
