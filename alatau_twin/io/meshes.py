@@ -1,9 +1,13 @@
-"""3D model files (glTF/GLB, OBJ, PLY, STL) into mesh layers (io: trimesh, no Qt, no VTK).
+"""3D model files (glTF/GLB, OBJ, PLY, STL) into mesh layers (io: no Qt, no VTK).
 
 A model file becomes one :class:`~alatau_twin.core.layers.MeshLayer`: every scene-graph
 node that carries geometry is one feature (one row of the attribute table), and all
 features are merged into one :class:`~alatau_twin.core.mesh.TriangleMesh` with a
 ``feature_index`` cell array, because thousands of VTK actors are slow.
+
+glTF/GLB is read by :mod:`alatau_twin.io.gltf`, not trimesh, whose import alone (~1.2 s)
+costs more than reading a city model; trimesh reads OBJ/PLY/STL/OFF and the glTF files
+that reader does not support (Draco/meshopt compression, specular-glossiness).
 
 Placing a model in the scene is the hard part, because model files rarely say where
 they are. The rules, in order:
@@ -36,7 +40,8 @@ import numpy as np
 from alatau_twin.core.attributes import AttributeTable
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import Layer, LayerReport, MeshLayer
-from alatau_twin.core.mesh import TriangleMesh
+from alatau_twin.core.mesh import TriangleMesh, column_range
+from alatau_twin.io.gltf import GltfError, GltfUnsupported, read_gltf
 
 MESH_SUFFIXES = {".gltf", ".glb", ".obj", ".ply", ".stl", ".off"}
 DEFAULT_COLOR = "#d9d9d9"
@@ -144,13 +149,18 @@ def read_mesh_file(
 
 
 def _read_parts(path: Path) -> list[_Part]:
-    """Features of a file: glTF through trimesh's parser, the rest through trimesh.load."""
+    """Features of a file: glTF read directly (trimesh if it must), the rest by trimesh."""
     try:
         if path.suffix.lower() in (".gltf", ".glb"):
-            return _gltf_parts(path)
+            try:
+                return _gltf_parts(path)
+            except GltfUnsupported:
+                return _gltf_parts_trimesh(path)
         return _scene_parts(path)
     except MeshError:
         raise
+    except GltfError as exc:
+        raise MeshError(f"{path}: {exc}") from None
     except Exception as exc:  # trimesh/json/struct raise many types; name the file
         raise MeshError(
             f"{path}: cannot read as a 3D model ({type(exc).__name__}: {exc})"
@@ -158,13 +168,31 @@ def _read_parts(path: Path) -> list[_Part]:
 
 
 def _gltf_parts(path: Path) -> list[_Part]:
-    """glTF/GLB features without building a ``trimesh.Trimesh`` per node.
+    """glTF/GLB features from the direct reader: one per node and triangle primitive."""
+    return [
+        _Part(
+            node=p.node,
+            label=p.label,
+            matrix=p.matrix,
+            vertices=p.vertices,
+            faces=p.faces,
+            color=_rgb(p.base_color),
+            material=p.material,
+            textured=p.textured,
+        )
+        for p in read_gltf(path)
+    ]
 
-    ``trimesh.load`` wraps every primitive in a Trimesh, copying its vertex buffer to
-    float64. City glTFs (Delft, Den Haag) share one POSITION accessor among all their
-    meshes, so that copies the whole city once per node: Den Haag (1,991 nodes) takes
-    1.2-5 s and ~1 GB. trimesh's glTF parser returns the same arrays as plain kwargs in
-    ~0.2 s; the scene graph is then built from its edge list as trimesh itself does.
+
+def _gltf_parts_trimesh(path: Path) -> list[_Part]:
+    """glTF/GLB features through trimesh, for files :func:`read_gltf` cannot read.
+
+    Used only for Draco/meshopt compression and specular-glossiness materials. It
+    avoids ``trimesh.load``, which wraps every primitive in a Trimesh, copying its vertex
+    buffer to float64. City glTFs (Delft, Den Haag) share one POSITION accessor among all
+    their meshes, so that copies the whole city once per node: Den Haag (1,991 nodes)
+    takes 1.2-5 s and ~1 GB. trimesh's glTF parser returns the same arrays as plain
+    kwargs in ~0.2 s; the scene graph is then built from its edge list as trimesh does.
     """
     from trimesh.exchange import gltf
     from trimesh.resolvers import FilePathResolver
@@ -361,7 +389,8 @@ def _unique_names(names: list[str]) -> list[str]:
 
 def _looks_quantised(pts: np.ndarray) -> bool:
     """All coordinates integers and an absurd spread: raw quantised CityJSON vertices."""
-    spread = pts.max(axis=0) - pts.min(axis=0)
+    lo, hi = column_range(pts)
+    spread = hi - lo
     if spread[:2].max() < _QUANTISED_MIN_SPREAD:
         return False
     return bool(np.all(pts == np.round(pts)))
@@ -373,7 +402,7 @@ def _to_z_up(pts: np.ndarray, path: Path, georef: Georef, report: LayerReport) -
     if up is None:
         up = "y" if path.suffix.lower() in _Y_UP_SUFFIXES else "z"
         if up == "y":
-            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            lo, hi = column_range(pts)
             spread = hi - lo
             big = np.maximum(np.abs(lo), np.abs(hi))
             if spread[2] < spread[0] and spread[2] < spread[1] and min(big[0], big[1]) > 1e4:
@@ -399,7 +428,7 @@ def _apply_scale_rotation(pts: np.ndarray, georef: Georef) -> np.ndarray:
 
 def _looks_projected(pts: np.ndarray) -> bool:
     """Far from 0 compared with the model's own size, as projected coordinates are."""
-    lo, hi = pts[:, :2].min(axis=0), pts[:, :2].max(axis=0)
+    lo, hi = column_range(pts[:, :2])
     cx, cy = (lo + hi) / 2.0
     size = float((hi - lo).max())
     return max(abs(cx), abs(cy)) > _PROJECTED_MIN and float(np.hypot(cx, cy)) > size
@@ -433,7 +462,7 @@ def _place(
         return _to_frame(world, path, crs, frame)
     if _looks_projected(pts):
         if crs is None:
-            lo, hi = pts[:, :2].min(axis=0), pts[:, :2].max(axis=0)
+            lo, hi = column_range(pts[:, :2])
             cx, cy = (lo + hi) / 2.0
             raise MeshError(
                 f"{path}: coordinates look projected (x≈{cx:,.0f}, y≈{cy:,.0f}) "
@@ -446,7 +475,7 @@ def _place(
 
 def _centre(pts: np.ndarray, report: LayerReport, quiet: bool = False) -> np.ndarray:
     """Bounding-box centre to the scene origin, lowest point on z = 0."""
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    lo, hi = column_range(pts)
     shift = np.array([(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0, lo[2]])
     report.add("not_georeferenced")
     if not quiet:

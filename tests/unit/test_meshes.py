@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import pytest
 
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import MeshLayer
-from alatau_twin.io.meshes import Georef, MeshError, read_mesh_file
+from alatau_twin.io.meshes import DEFAULT_COLOR, Georef, MeshError, read_mesh_file
 
 MESHES = Path(__file__).resolve().parents[1] / "data" / "meshes"
 DELFT = MESHES / "delft.gltf"
@@ -231,3 +234,223 @@ def test_empty_scene_raises_mesh_error(tmp_path: Path) -> None:
 def test_missing_file_raises_mesh_error(tmp_path: Path) -> None:
     with pytest.raises(MeshError, match=r"nope\.glb: no such file"):
         read_mesh_file(tmp_path / "nope.glb")
+
+
+# --- the direct glTF reader (alatau_twin.io.gltf) against trimesh and synthetic files ---
+
+
+@pytest.mark.parametrize("path", [DELFT, DEN_HAAG, HOUSE1, HOUSE3], ids=lambda p: p.name)
+def test_direct_gltf_reader_matches_the_trimesh_reader(path: Path) -> None:
+    from alatau_twin.core.layers import LayerReport
+    from alatau_twin.io.meshes import _gltf_parts, _gltf_parts_trimesh, _merge
+
+    direct, reference = _gltf_parts(path), _gltf_parts_trimesh(path)
+    assert len(direct) == len(reference)
+    assert [p.node for p in direct] == [p.node for p in reference]
+    assert [p.label for p in direct] == [p.label for p in reference]
+    assert [(p.color, p.material, p.textured) for p in direct] == [
+        (p.color, p.material, p.textured) for p in reference
+    ]
+    mesh, table, colors = _merge(direct, path, LayerReport())
+    ref_mesh, ref_table, ref_colors = _merge(reference, path, LayerReport())
+    assert np.allclose(mesh.points, ref_mesh.points)
+    assert np.array_equal(mesh.triangles, ref_mesh.triangles)
+    assert np.array_equal(colors, ref_colors)
+    assert list(table["id"]) == list(ref_table["id"])
+
+
+def _quad_gltf(path: Path, *, embed: bool = False, **doc: object) -> Path:
+    """A glTF of one 2 x 1 quad, POSITION interleaved with NORMAL (byteStride 24).
+
+    The vertex view starts 16 bytes into the buffer and POSITION/NORMAL sit at accessor
+    byteOffsets 0 and 12, so every offset the reader adds up is exercised. ``doc``
+    overrides or adds top-level keys (nodes, meshes, ...).
+    """
+    positions = np.array([[0, 0, 0], [2, 0, 0], [2, 1, 0], [0, 1, 0]], np.float32)
+    normals = np.tile(np.array([0, 0, 1], np.float32), (4, 1))
+    interleaved = np.hstack([positions, normals]).tobytes()
+    indices = np.array([0, 1, 2, 0, 2, 3], np.uint16).tobytes()
+    blob = b"\xff" * 16 + interleaved + indices
+    uri = (
+        "data:application/octet-stream;base64," + base64.b64encode(blob).decode()
+        if embed
+        else f"{path.stem}.bin"
+    )
+    if not embed:
+        path.with_name(uri).write_bytes(blob)
+    gltf = {
+        "asset": {"version": "2.0"},
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"name": "quad", "mesh": 0}],
+        "meshes": [{"name": "quad mesh", "primitives": [{"attributes": {"POSITION": 0}}]}],
+        "buffers": [{"uri": uri, "byteLength": len(blob)}],
+        "bufferViews": [
+            {"buffer": 0, "byteOffset": 16, "byteLength": 96, "byteStride": 24},
+            {"buffer": 0, "byteOffset": 112, "byteLength": 12},
+        ],
+        "accessors": [
+            {"bufferView": 0, "byteOffset": 0, "componentType": 5126, "count": 4, "type": "VEC3"},
+            {"bufferView": 0, "byteOffset": 12, "componentType": 5126, "count": 4, "type": "VEC3"},
+            {"bufferView": 1, "componentType": 5123, "count": 6, "type": "SCALAR"},
+        ],
+        **doc,
+    }
+    gltf["meshes"][0]["primitives"][0].setdefault("indices", 2)
+    path.write_text(json.dumps(gltf))
+    return path
+
+
+def test_interleaved_vertex_buffer_is_read_through_its_byte_stride(tmp_path: Path) -> None:
+    from alatau_twin.io.gltf import read_gltf
+
+    (part,) = read_gltf(_quad_gltf(tmp_path / "quad.gltf"))
+    assert (part.node, part.label) == ("quad", "quad mesh")
+    assert (part.material, part.base_color, part.textured) == ("", None, False)
+    assert part.vertices.tolist() == [[0, 0, 0], [2, 0, 0], [2, 1, 0], [0, 1, 0]]
+    assert part.faces.dtype == np.int64
+    assert part.faces.tolist() == [[0, 1, 2], [0, 2, 3]]
+    layer = read_mesh_file(tmp_path / "quad.gltf", georef=Georef(up="z"))[0][0]
+    assert _extent(layer) == pytest.approx([2.0, 1.0, 0.0])
+    assert list(layer.table["id"]) == ["quad"]
+
+
+def test_base64_data_uri_buffer_is_decoded(tmp_path: Path) -> None:
+    path = _quad_gltf(tmp_path / "embedded.gltf", embed=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["embedded.gltf"]
+    layer = read_mesh_file(path, georef=Georef(up="z"))[0][0]
+    assert layer.mesh.n_triangles == 2
+    assert _extent(layer) == pytest.approx([2.0, 1.0, 0.0])
+
+
+def test_node_hierarchy_composes_parent_translation_and_child_rotation(tmp_path: Path) -> None:
+    from alatau_twin.io.gltf import read_gltf
+    from alatau_twin.io.meshes import _gltf_parts_trimesh
+
+    s = float(np.sqrt(0.5))  # +90 degrees about +y: glTF x -> -z
+    path = _quad_gltf(
+        tmp_path / "tree.gltf",
+        nodes=[
+            {"name": "parent", "translation": [10.0, 0.0, 0.0], "children": [1]},
+            {"rotation": [0.0, s, 0.0, s], "mesh": 0},
+        ],
+    )
+    (part,) = read_gltf(path)
+    assert part.node == "node1"  # unnamed nodes get their index
+    world = part.vertices @ part.matrix[:3, :3].T + part.matrix[:3, 3]
+    assert world == pytest.approx(np.array([[10, 0, 0], [10, 0, -2], [10, 1, -2], [10, 1, 0]]))
+    assert part.matrix == pytest.approx(_gltf_parts_trimesh(path)[0].matrix)
+
+
+def _canonical(faces: np.ndarray) -> list[list[int]]:
+    """Triangles rotated to start at their smallest index: same winding, same list."""
+    return [np.roll(f, -int(np.argmin(f))).tolist() for f in faces]
+
+
+def test_multi_primitive_mesh_gives_one_feature_per_triangle_primitive(tmp_path: Path) -> None:
+    from alatau_twin.io.gltf import read_gltf
+    from alatau_twin.io.meshes import _gltf_parts_trimesh
+
+    path = _quad_gltf(
+        tmp_path / "house.gltf",
+        nodes=[{"name": "house", "mesh": 0}],
+        meshes=[
+            {
+                "name": "walls",
+                "primitives": [
+                    {"attributes": {"POSITION": 0}, "indices": 2, "material": 0},
+                    {"attributes": {"POSITION": 0}, "mode": 0},  # POINTS: not a surface
+                    {"attributes": {"POSITION": 0}, "mode": 5, "material": 1},  # a strip
+                ],
+            }
+        ],
+        materials=[
+            {"name": "brick", "pbrMetallicRoughness": {"baseColorFactor": [1, 0, 0, 1]}},
+            {"name": "roof", "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}},
+        ],
+    )
+    parts = read_gltf(path)
+    assert [p.node for p in parts] == ["house#0", "house#1"]
+    assert [p.label for p in parts] == ["walls", "walls_2"]
+    assert [(p.material, p.textured) for p in parts] == [("brick", False), ("roof", True)]
+    assert parts[0].base_color == (1.0, 0.0, 0.0, 1.0)  # JSON ints are still 0-1 floats
+    assert parts[1].faces.tolist() == [[0, 1, 2], [1, 3, 2]]  # odd strip triangles flipped
+    reference = _gltf_parts_trimesh(path)
+    assert [p.node for p in reference] == [p.node for p in parts]
+    assert [p.label for p in reference] == [p.label for p in parts]
+    assert [_canonical(p.faces) for p in reference] == [_canonical(p.faces) for p in parts]
+    layer = read_mesh_file(path)[0][0]
+    assert list(layer.table["color"]) == ["#ff0000", DEFAULT_COLOR]
+    assert layer.report.counts.get("textured") == 1
+
+
+def test_sparse_accessor_replaces_its_rows(tmp_path: Path) -> None:
+    from alatau_twin.io.gltf import read_gltf
+
+    path = _quad_gltf(tmp_path / "sparse.gltf")
+    gltf = json.loads(path.read_text())
+    extra = np.array([3], np.uint16).tobytes() + b"\0\0" + np.float32([0, 5, 0]).tobytes()
+    bin_path = tmp_path / "sparse.bin"
+    blob = bin_path.read_bytes() + extra
+    bin_path.write_bytes(blob)
+    gltf["buffers"][0]["byteLength"] = len(blob)
+    gltf["bufferViews"] += [
+        {"buffer": 0, "byteOffset": 124, "byteLength": 2},
+        {"buffer": 0, "byteOffset": 128, "byteLength": 12},
+    ]
+    gltf["accessors"][0]["sparse"] = {
+        "count": 1,
+        "indices": {"bufferView": 2, "componentType": 5123},
+        "values": {"bufferView": 3},
+    }
+    path.write_text(json.dumps(gltf))
+    (part,) = read_gltf(path)
+    assert part.vertices.tolist() == [[0, 0, 0], [2, 0, 0], [2, 1, 0], [0, 5, 0]]
+
+
+def test_missing_buffer_file_is_a_mesh_error_naming_both_files(tmp_path: Path) -> None:
+    path = _quad_gltf(tmp_path / "lonely.gltf")
+    (tmp_path / "lonely.bin").unlink()
+    with pytest.raises(MeshError, match=r"lonely\.gltf: buffer 0 'lonely\.bin' not found"):
+        read_mesh_file(path)
+
+
+def test_truncated_buffer_file_is_a_mesh_error(tmp_path: Path) -> None:
+    path = _quad_gltf(tmp_path / "short.gltf")
+    bin_path = tmp_path / "short.bin"
+    bin_path.write_bytes(bin_path.read_bytes()[:50])
+    with pytest.raises(MeshError, match=r"short\.gltf: buffer 0 is truncated.* 50 of 124 bytes"):
+        read_mesh_file(path)
+
+
+def test_draco_compressed_gltf_falls_back_to_trimesh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alatau_twin.io import meshes
+
+    path = _quad_gltf(tmp_path / "draco.gltf")
+    gltf = json.loads(path.read_text())
+    gltf["meshes"][0]["primitives"][0]["extensions"] = {"KHR_draco_mesh_compression": {}}
+    path.write_text(json.dumps(gltf))
+    calls: list[Path] = []
+
+    def spy(p: Path) -> list:
+        calls.append(p)
+        return meshes._gltf_parts(_quad_gltf(tmp_path / "plain.gltf"))
+
+    monkeypatch.setattr(meshes, "_gltf_parts_trimesh", spy)
+    layer = read_mesh_file(path)[0][0]
+    assert calls == [path]
+    assert layer.mesh.n_triangles == 2
+
+
+def test_reading_a_gltf_does_not_import_trimesh() -> None:
+    code = (
+        "import sys\n"
+        "from alatau_twin.io.meshes import Georef, read_mesh_file\n"
+        f"read_mesh_file({str(DELFT)!r}, georef=Georef(crs='EPSG:28992'))\n"
+        "print('trimesh' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"
