@@ -16,7 +16,7 @@ import numpy as np
 from psygnal import Signal
 
 from alatau_twin.core.attributes import AttributeTable
-from alatau_twin.core.mesh import TriangleMesh
+from alatau_twin.core.mesh import TriangleMesh, column_range
 from alatau_twin.core.terrain import HeightGrid
 
 Bounds = tuple[float, float, float, float, float, float]
@@ -404,7 +404,7 @@ class AreaLayer(Layer):
 def _points_bounds(p: np.ndarray) -> Bounds:
     if len(p) == 0:
         return (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-    lo, hi = p.min(axis=0), p.max(axis=0)
+    lo, hi = column_range(p)
     return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]), float(lo[2]), float(hi[2]))
 
 
