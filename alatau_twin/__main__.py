@@ -1,5 +1,5 @@
 """``python -m alatau_twin`` is ``alatau-twin``."""
 
-from alatau_twin.cli.main import main
+from alatau_twin.cli.main import run
 
-raise SystemExit(main())
+run()
