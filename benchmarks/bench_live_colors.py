@@ -78,6 +78,7 @@ def _geometry_rebuild(scene: Any, repeat: int) -> float:
     colours, added to a plotter in place of the old one (no render)."""
     from alatau_twin.render.adapters import polydata_from_mesh
     from alatau_twin.render.offscreen import offscreen_plotter
+    from alatau_twin.render.vtkkit import add_prop, mesh_actor
 
     layer = scene.building_layers()[0]
     scratch = offscreen_plotter((800, 600))
@@ -87,9 +88,7 @@ def _geometry_rebuild(scene: Any, repeat: int) -> float:
             t = time.perf_counter()
             mesh = polydata_from_mesh(layer.mesh)
             mesh.cell_data["rgb"] = layer.colors[layer.mesh.cell_data["feature_index"]]
-            actor = scratch.add_mesh(
-                mesh, scalars="rgb", rgb=True, reset_camera=False, render=False
-            )
+            actor = add_prop(scratch, mesh_actor(mesh, scalars="rgb"), "buildings")
             times.append(time.perf_counter() - t)
             scratch.remove_actor(actor, render=False)
     finally:

@@ -55,7 +55,8 @@ def _median_frame(plotter, n: int) -> float:
     plotter.ren_win.Render()
     times = []
     for i in range(n):
-        plotter.camera.azimuth += 0.5 if i % 2 else -0.5  # a real change each frame
+        # A real change each frame (the raw VTK camera: a pyvista or headless plotter).
+        plotter.renderer.GetActiveCamera().Azimuth(0.5 if i % 2 else -0.5)
         t0 = time.perf_counter()
         plotter.ren_win.Render()
         times.append(time.perf_counter() - t0)
@@ -101,11 +102,15 @@ def run(quick: bool = False) -> list[BenchResult]:
     view.set_lod(False)
     meshes = [getattr(a, "mesh", None) for a in view.adapters.values()]
     triangles = sum(a.mesh.n_cells for a in view.adapters.values() if isinstance(a, VtkMeshLayer))
-    bare_plotter = offscreen_plotter(size)
+    import pyvista as pv
+
+    theme = pv.themes.Theme()
+    theme.multi_samples = 0
+    bare_plotter = pv.Plotter(off_screen=True, window_size=list(size), theme=theme)
     for m in meshes:
         if m is not None:
             bare_plotter.add_mesh(m, render=False, reset_camera=False)
-    bare_plotter.camera = plotter.camera.copy()
+    bare_plotter.camera.DeepCopy(plotter.camera)
     bare_frame = _median_frame(bare_plotter, n)
     view.close()
     plotter.close()

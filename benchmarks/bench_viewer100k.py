@@ -29,7 +29,7 @@ from PySide6.QtCore import QSettings
 app = QApplication([])
 import pyvista as pv
 from alatau_twin.io.synthetic import synthetic_city_scene
-from alatau_twin.render.offscreen import offscreen_plotter
+from alatau_twin.render.offscreen import ensure_headless_backend
 from alatau_twin.ui.main_window import MainWindow
 
 scene = synthetic_city_scene(N)
@@ -74,7 +74,10 @@ window.scene_view.set_lod(False)
 full = median_frames(window.render_now)
 
 mesh = window.scene_view.adapters["Buildings"].mesh.copy()
-bare = offscreen_plotter((w, h))
+ensure_headless_backend()
+theme = pv.themes.Theme()
+theme.multi_samples = 0
+bare = pv.Plotter(off_screen=True, window_size=[w, h], theme=theme)
 bare.add_mesh(mesh, scalars="rgb", rgb=True, reset_camera=False)
 bare.camera = window.plotter.camera.copy()
 bare.ren_win.Render()

@@ -16,10 +16,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyvista as pv
+import pyvista as pv  # core data objects only: pyvista.plotting is never imported here
 from vtkmodules.vtkCommonDataModel import vtkDataSetAttributes
 
 from alatau_twin.core.mesh import SURFACE_GROUND
+from alatau_twin.render.vtkkit import add_prop, default_lighting, mesh_actor
 
 if TYPE_CHECKING:
     from alatau_twin.render.adapters import VtkBuildingLayer
@@ -178,34 +179,22 @@ class GhostOverlay:
         ]
         self.fill, self.lines = fill, lines
         name = self.layer.name
-        fill_actor = self.plotter.add_mesh(
+        fill_actor = mesh_actor(
             fill,
             scalars="rgb",
-            rgb=True,
             opacity=self.FILL_OPACITY,
             ambient=0.6,
             diffuse=0.5,
-            specular=0.0,
-            smooth_shading=False,
-            pickable=False,
-            name=f"ghost:{name}",
-            reset_camera=False,
-            render=False,
+            lighting=default_lighting(self.plotter),
         )
-        line_actor = self.plotter.add_mesh(
-            lines,
-            color=self.LINE_RGB,
-            opacity=self.LINE_OPACITY,
-            line_width=1.0,
-            lighting=False,
-            pickable=False,
-            name=f"ghost-outline:{name}",
-            reset_camera=False,
-            render=False,
+        line_actor = mesh_actor(
+            lines, color=self.LINE_RGB, opacity=self.LINE_OPACITY, line_width=1.0, lighting=False
         )
         # Outlines win depth ties with the shell and with the building's own sliver.
-        line_actor.mapper.SetResolveCoincidentTopologyToPolygonOffset()
-        line_actor.mapper.SetRelativeCoincidentTopologyLineOffsetParameters(-1, -1)
+        line_actor.GetMapper().SetResolveCoincidentTopologyToPolygonOffset()
+        line_actor.GetMapper().SetRelativeCoincidentTopologyLineOffsetParameters(-1, -1)
+        add_prop(self.plotter, fill_actor, f"ghost:{name}", pickable=False)
+        add_prop(self.plotter, line_actor, f"ghost-outline:{name}", pickable=False)
         self.actors = [fill_actor, line_actor]
 
     def close(self) -> None:

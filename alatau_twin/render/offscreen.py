@@ -2,7 +2,9 @@
 
 Used by ``alatau-twin render``, the tests and the docs. VTK's wheels pick an EGL (or
 OSMesa) render window when there is no X display; we never touch Qt here, so the same
-call works on a server, in CI and under Xvfb alike.
+call works on a server, in CI and under Xvfb alike. Nothing on this path imports
+``pyvista.plotting`` or matplotlib (0.7-0.9 s): the plotter is
+:class:`~alatau_twin.render.headless.HeadlessPlotter`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import pyvista as pv
 
 from alatau_twin.core.scene import Scene
 from alatau_twin.io.atomic import atomic_write
-from alatau_twin.render.scene_view import SceneView, plotter_theme
+from alatau_twin.render.headless import HeadlessPlotter
+from alatau_twin.render.scene_view import SceneView
 from alatau_twin.render.theme import RenderTheme, get_theme
 
 
@@ -38,10 +40,10 @@ def ensure_headless_backend() -> str:
     return os.environ["VTK_DEFAULT_OPENGL_WINDOW"]
 
 
-def offscreen_plotter(size: tuple[int, int]) -> pv.Plotter:
+def offscreen_plotter(size: tuple[int, int]) -> HeadlessPlotter:
     """An off-screen plotter with the project's render settings (no MSAA)."""
     ensure_headless_backend()
-    return pv.Plotter(off_screen=True, window_size=list(size), theme=plotter_theme())
+    return HeadlessPlotter(size)
 
 
 def render_scene(
@@ -88,31 +90,20 @@ def render_scene(
 
 def add_caption(plotter: Any, scene: Scene, theme: RenderTheme) -> None:
     """Title, date and an honest basis line, as presenters and engineers need them."""
+    from alatau_twin.render.overlays import ui_font
+    from alatau_twin.render.vtkkit import add_prop, corner_text
+
     title = scene.info.title
     if scene.date is not None:
         title += f"  ·  {np.datetime_as_string(scene.date, unit='D')}"
         title += "  ·  plan" if scene.progress_mode == "planned" else "  ·  as built"
-    actors = [
-        plotter.add_text(title, position="upper_left", font_size=14, color=theme.text, name="title")
-    ]
+    texts = [("title", title, "upper_left", 14)]
     if scene.info.basis_note:
-        actors.append(
-            plotter.add_text(
-                scene.info.basis_note,
-                position="lower_left",
-                font_size=8,
-                color=theme.text,
-                name="basis",
-            )
-        )
-    from alatau_twin.render.overlays import ui_font
-
-    font = ui_font()
-    for actor in actors:  # DejaVu Sans: clean, and it has Cyrillic for titles
-        prop = actor.GetTextProperty() if hasattr(actor, "GetTextProperty") else None
-        if prop is not None and font is not None:
-            prop.SetFontFamily(4)  # VTK_FONT_FILE
-            prop.SetFontFile(font)
+        texts.append(("basis", scene.info.basis_note, "lower_left", 8))
+    font = ui_font()  # DejaVu Sans: clean, and it has Cyrillic for titles
+    for name, text, corner, size in texts:
+        actor = corner_text(text, corner, font_size=size, color=theme.text, font_file=font)
+        add_prop(plotter, actor, name, pickable=False)
 
 
 def write_png_atomic(image: np.ndarray, output: str | os.PathLike[str]) -> Path:

@@ -1,10 +1,12 @@
-"""The scene drawn into a pyvista plotter, off-screen or in the Qt widget (render: no Qt).
+"""The scene drawn into a plotter, off-screen or in the Qt widget (render: no Qt).
 
-``SceneView`` is the single render adapter for a whole scene: the CLI hands it an
-off-screen ``pv.Plotter``, the app hands it pyvistaqt's ``QtInteractor`` (which is a
-plotter too), so both paths draw with the same code. It creates one adapter per layer,
-follows layers added or removed, applies camera presets, and routes every "something
-changed" into one ``request_render`` callback that the app coalesces per event-loop turn.
+``SceneView`` is the single render adapter for a whole scene: the CLI hands it a
+:class:`~alatau_twin.render.headless.HeadlessPlotter`, the app hands it pyvistaqt's
+``QtInteractor`` (a pyvista plotter), so both paths draw with the same code: it builds
+VTK actors itself (render/vtkkit.py) and only uses the plotter API both share. It
+creates one adapter per layer, follows layers added or removed, applies camera presets,
+and routes every "something changed" into one ``request_render`` callback that the app
+coalesces per event-loop turn.
 """
 
 from __future__ import annotations
@@ -13,22 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pyvista as pv
+import pyvista as pv  # core data objects only: pyvista.plotting is never imported here
+
+# At import, not on first use: the CLI imports this module in a thread while it reads
+# the data, so the legend's module (~0.1 s) is loaded by the time it is drawn.
+from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
 
 from alatau_twin.core.layers import AreaLayer, Layer
 from alatau_twin.core.scene import Scene
 from alatau_twin.core.views import CameraView
 from alatau_twin.render.adapters import VtkLayer, adapter_for
 from alatau_twin.render.theme import LIGHT, RenderTheme
-
-
-def plotter_theme() -> pv.themes.Theme:
-    """A pyvista theme with MSAA off (3-4x cost on llvmpipe) and no auto-close."""
-    theme = pv.themes.Theme()
-    theme.multi_samples = 0
-    theme.lighting = False  # we add our own sun + sky lights
-    theme.show_scalar_bar = False
-    return theme
+from alatau_twin.render.vtkkit import add_prop, light, mesh_actor, point_labels, rgb
 
 
 class SceneView:
@@ -132,9 +130,9 @@ class SceneView:
 
         if when is None:
             self.sun = None
-            self.sun_light.position = (-0.5, -0.8, 0.7)
-            self.sun_light.intensity = 0.85
-            self.fill_light.intensity = 0.35
+            self.sun_light.SetPosition(-0.5, -0.8, 0.7)
+            self.sun_light.SetIntensity(0.85)
+            self.fill_light.SetIntensity(0.35)
             self._set_shadows(False)
             self._request()
             return None
@@ -147,13 +145,13 @@ class SceneView:
             zone = epsg % 100
             convergence = grid_convergence_deg(float(lat), float(lon), -183.0 + 6.0 * zone)
         direction = sun_direction(pos.azimuth_deg, pos.elevation_deg, convergence)
-        self.sun_light.position = tuple(float(v) for v in direction)
-        self.sun_light.focal_point = (0.0, 0.0, 0.0)
+        self.sun_light.SetPosition(*(float(v) for v in direction))
+        self.sun_light.SetFocalPoint(0.0, 0.0, 0.0)
         up = pos.elevation_deg > 0
         # Warm and weak near the horizon, white and strong high up.
         strength = float(np.clip(np.sin(np.radians(max(pos.elevation_deg, 0.0))) * 1.4, 0, 1))
-        self.sun_light.intensity = 0.25 + 0.75 * strength if up else 0.0
-        self.fill_light.intensity = 0.35 if up else 0.15
+        self.sun_light.SetIntensity(0.25 + 0.75 * strength if up else 0.0)
+        self.fill_light.SetIntensity(0.35 if up else 0.15)
         self.sun = (when, pos)
         self._set_shadows(shadows and up)
         self._request()
@@ -163,7 +161,7 @@ class SceneView:
         from alatau_twin.render.adapters import VtkBuildingLayer
 
         self.shadows = on
-        direction = np.array(self.sun_light.position, float) if on else None
+        direction = np.array(self.sun_light.GetPosition(), float) if on else None
         terrain = self.scene.terrain
         ground = terrain.display_elevation_at if terrain is not None else None
         for adapter in self.adapters.values():
@@ -200,26 +198,21 @@ class SceneView:
         for adapter in self.adapters.values():
             if isinstance(adapter.layer, BuildingLayer):
                 for actor in adapter.actors:
-                    actor.prop.opacity = 0.25 if on else 1.0
+                    actor.GetProperty().SetOpacity(0.25 if on else 1.0)
         self._request()
 
     # -- stage ---------------------------------------------------------------------
     def _setup_stage(self) -> None:
         p = self.plotter
         p.set_background(self.theme.sky_bottom, top=self.theme.sky_top)
-        p.remove_all_lights()
+        # Lights go to the renderer itself: pyvista's add_light would add a copy of a
+        # plain vtkLight, and set_sun could no longer move it.
+        p.renderer.RemoveAllLights()
         # A warm low sun from the south-west and a cool sky fill from above.
-        sun = pv.Light(light_type="scene light", intensity=0.85, color="#fff4e0")
-        sun.position = (-0.5, -0.8, 0.7)
-        sun.focal_point = (0.0, 0.0, 0.0)
-        sun.positional = False
-        fill = pv.Light(light_type="scene light", intensity=0.35, color="#dfe9ff")
-        fill.position = (0.4, 0.6, 1.0)
-        fill.focal_point = (0.0, 0.0, 0.0)
-        fill.positional = False
-        head = pv.Light(light_type="headlight", intensity=0.15)
-        for light in (sun, fill, head):
-            p.add_light(light)
+        sun = light(0.85, color="#fff4e0", position=(-0.5, -0.8, 0.7))
+        fill = light(0.35, color="#dfe9ff", position=(0.4, 0.6, 1.0))
+        for lt in (sun, fill, light(0.15, headlight=True)):
+            p.renderer.AddLight(lt)
         self.sun_light, self.fill_light = sun, fill
         self.sun: Any = None  # (datetime, SunPosition) when a real sun is set
         self.shadows = False
@@ -257,10 +250,8 @@ class SceneView:
             i_size=xmax - xmin + 2 * pad,
             j_size=ymax - ymin + 2 * pad,
         )
-        return self.plotter.add_mesh(
-            plane, color="#c9cbbf", lighting=False, name="ground", reset_camera=False,
-            render=False, pickable=False,
-        )  # fmt: skip
+        actor = mesh_actor(plane, color="#c9cbbf", lighting=False)
+        return add_prop(self.plotter, actor, "ground", pickable=False)
 
     def _on_inserted(self, layer: Layer) -> None:
         self._add(layer)
@@ -291,24 +282,20 @@ class SceneView:
                     names.append(str(layer.table["name"][r]))
             if not pts:
                 continue
-            actor = self.plotter.add_point_labels(
+            from alatau_twin.render.overlays import ui_font
+
+            actor = point_labels(
                 np.array(pts),
                 names,
                 # 20 px at 1080 rows and below; a 4K still gets labels of the same
                 # proportion instead of specks.
                 font_size=max(20, round(20 * self.plotter.window_size[1] / 1080)),
-                bold=True,
                 text_color=self.theme.label_text,
                 shape_color=self.theme.label_shape,
                 shape_opacity=0.65,
-                shape="rounded_rect",
-                show_points=False,
-                always_visible=True,
-                name=f"labels:{layer.name}",
-                render=False,
-                reset_camera=False,
+                font_file=ui_font(bold=True),  # DejaVu Sans: Cyrillic names too
             )
-            _use_ui_font(actor)
+            add_prop(self.plotter, actor, f"labels:{layer.name}", pickable=False)
             self._label_actors.append(actor)
 
     def legend_entries(self) -> list[tuple[str, tuple[int, int, int]]]:
@@ -369,20 +356,18 @@ class SceneView:
         Built on vtkLegendBoxActor with image icons: pyvista's add_legend draws each
         label in its swatch colour, and pale swatches (housing) become unreadable.
         """
-        from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor
-
         entries = self.legend_entries()
         if not entries:
             return
         legend = vtkLegendBoxActor()
         legend.SetNumberOfEntries(len(entries))
-        text = pv.Color(self.theme.text).float_rgb
-        for i, (label, rgb) in enumerate(entries):
+        text = rgb(self.theme.text)
+        for i, (label, colour) in enumerate(entries):
             icon = pv.ImageData(dimensions=(8, 8, 1))
-            icon.point_data["rgb"] = np.tile(np.array(rgb, np.uint8), (64, 1))
+            icon.point_data["rgb"] = np.tile(np.array(colour, np.uint8), (64, 1))
             legend.SetEntry(i, icon, label, text)
         legend.UseBackgroundOn()
-        legend.SetBackgroundColor(pv.Color(self.theme.sky_bottom).float_rgb)
+        legend.SetBackgroundColor(rgb(self.theme.sky_bottom))
         legend.SetBackgroundOpacity(0.8)
         legend.BorderOff()
         legend.GetEntryTextProperty().SetFontSize(14)
@@ -404,19 +389,30 @@ class SceneView:
             except KeyError:
                 names = ", ".join(sorted(self.scene.views)) or "none"
                 raise ValueError(f"unknown view {view!r}; this scene has: {names}") from None
+        renderer = self.plotter.renderer
+        # The raw VTK camera, whatever the plotter: pyvista's `plotter.camera` getter
+        # resets the camera and renders twice (~0.9 s for the sample) on first use.
+        cam = renderer.GetActiveCamera()
         if view is None:
-            self.plotter.view_isometric(render=False)
-            self.plotter.reset_camera(render=False)
+            # pyvista's isometric view: from (1, 1, 1) off the centre of what is drawn,
+            # z up, then fitted to it.
+            b = renderer.ComputeVisiblePropBounds()
+            centre = np.zeros(3)
+            if b[0] <= b[1] and b[2] <= b[3] and b[4] <= b[5]:
+                centre = np.array([(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, (b[4] + b[5]) / 2])
+            cam.SetPosition(*(centre + 1.0))
+            cam.SetFocalPoint(*centre)
+            cam.SetViewUp(0.0, 0.0, 1.0)
+            renderer.ResetCamera()
         else:
-            # The raw VTK camera: pyvista's `plotter.camera` getter resets the camera and
-            # renders twice (~0.9 s for the sample) the first time it is read.
-            cam = self.plotter.renderer.GetActiveCamera()
             cam.SetPosition(*view.position)
             cam.SetFocalPoint(*view.focal_point)
             cam.SetViewUp(*view.view_up)
             cam.SetViewAngle(view.view_angle)
-            self.plotter.renderer.camera_set = True
-        self.plotter.renderer.ResetCameraClippingRange()
+            if hasattr(renderer, "camera_set"):
+                # A pyvista plotter resets an unset camera on its first render.
+                renderer.camera_set = True
+        renderer.ResetCameraClippingRange()
         self._request()
 
     def fly_to_bounds(self, bounds: tuple[float, ...], *, min_size: float = 60.0) -> CameraView:
@@ -424,22 +420,22 @@ class SceneView:
 
         Returns the target view; the caller applies it at once or animates to it.
         """
-        cam = self.plotter.camera
+        cam = self.plotter.renderer.GetActiveCamera()
         xmin, xmax, ymin, ymax, zmin, zmax = bounds
         centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2, (zmin + zmax) / 2])
         radius = max(0.5 * np.linalg.norm([xmax - xmin, ymax - ymin, zmax - zmin]), min_size)
-        direction = np.array(cam.position) - np.array(cam.focal_point)
+        direction = np.array(cam.GetPosition()) - np.array(cam.GetFocalPoint())
         direction /= max(np.linalg.norm(direction), 1e-9)
         if direction[2] < 0.2:  # never fly in from below the ground
             direction = np.array([0.0, -0.6, 0.8])
-        distance = radius / np.sin(np.radians(cam.view_angle / 2)) * 1.1
+        distance = radius / np.sin(np.radians(cam.GetViewAngle() / 2)) * 1.1
         pos = centre + direction * distance
         return CameraView(
             "fly-to",
             tuple(float(v) for v in pos),
             tuple(float(v) for v in centre),
             (0.0, 0.0, 1.0),
-            float(cam.view_angle),
+            float(cam.GetViewAngle()),
         )
 
     def feature_view(self, layer_name: str, rows: Any) -> CameraView | None:
@@ -450,12 +446,12 @@ class SceneView:
 
     def preset_view(self, kind: str) -> CameraView:
         """Generic presets around the current focal point: top, oblique, north-up."""
-        cam = self.plotter.camera
-        focal = np.array(cam.focal_point)
-        distance = float(cam.distance)
+        cam = self.plotter.renderer.GetActiveCamera()
+        focal = np.array(cam.GetFocalPoint())
+        distance = float(cam.GetDistance())
         if kind == "top":
             return CameraView.orbit("top", tuple(focal), distance, elevation=90.0)
-        direction = np.array(cam.position) - focal
+        direction = np.array(cam.GetPosition()) - focal
         elevation = float(
             np.degrees(np.arcsin(direction[2] / max(np.linalg.norm(direction), 1e-9)))
         )
@@ -468,23 +464,24 @@ class SceneView:
         raise ValueError(f"unknown preset {kind!r}: top, oblique or north-up")
 
     def current_view(self, name: str = "current") -> CameraView:
-        cam = self.plotter.camera
+        cam = self.plotter.renderer.GetActiveCamera()
         return CameraView(
             name,
-            tuple(cam.position),
-            tuple(cam.focal_point),
-            tuple(cam.up),
-            float(cam.view_angle),
+            tuple(cam.GetPosition()),
+            tuple(cam.GetFocalPoint()),
+            tuple(cam.GetViewUp()),
+            float(cam.GetViewAngle()),
         )
 
     # -- output --------------------------------------------------------------------
     def screenshot(self, path: str | None = None, scale: int = 1) -> np.ndarray:
         """Render now and return (and optionally save) the RGB image."""
         self.plotter.renderer.ResetCameraClippingRange()
-        if not getattr(self.plotter, "_first_time", True):
-            # pyvista's screenshot renders only before the first frame; later calls
-            # would return the previous picture (tours take many in a row).
-            self.plotter.render()
+        # Both plotters' screenshot() renders only if nothing was rendered yet; later
+        # calls would return the previous picture (tours take many in a row). A pyvista
+        # plotter's render() does nothing before its first frame, which screenshot()
+        # then renders, so this is one render either way.
+        self.plotter.render()
         img = self.plotter.screenshot(path, scale=scale, return_img=True)
         return np.asarray(img)
 
@@ -512,17 +509,10 @@ class SceneView:
             self._legend = None
 
 
-def _use_ui_font(obj: Any) -> None:
-    """DejaVu Sans (Cyrillic too) for a text property or a point-label actor, whose
-    text property sits on the label hierarchy feeding its mapper."""
+def _use_ui_font(prop: Any) -> None:
+    """DejaVu Sans (Cyrillic too) for a text property."""
     from alatau_twin.render.overlays import ui_font
 
-    prop = obj
-    if not hasattr(obj, "SetFontFile"):
-        try:
-            prop = obj.GetMapper().GetInputConnection(0, 0).GetProducer().GetTextProperty()
-        except AttributeError:
-            return
     font = ui_font(bold=bool(prop.GetBold()))
     if font is not None:
         prop.SetFontFamily(4)  # VTK_FONT_FILE

@@ -24,9 +24,10 @@ import math
 from typing import Any
 
 import numpy as np
-import pyvista as pv
+import pyvista as pv  # core data objects only: pyvista.plotting is never imported here
 
 from alatau_twin.render.theme import RenderTheme
+from alatau_twin.render.vtkkit import add_prop, mesh_actor, rgb
 
 _FOG_GLSL = """
   {
@@ -44,7 +45,7 @@ _FOG_TAG = "//VTK::TCoord::Impl"
 
 
 def _rgb(color: str) -> np.ndarray:
-    return np.array(pv.Color(color).float_rgb, float)
+    return np.array(rgb(color), float)
 
 
 class Atmosphere:
@@ -237,24 +238,15 @@ def skirt_mesh(
 
 def add_skirt(plotter: Any, terrain_adapter: Any) -> Any:
     """Add the skirt for a terrain adapter; returns its actor (or None)."""
-    image = terrain_adapter.texture.to_image()
     g = terrain_adapter.layer.grid
-    rgb = np.asarray(image.point_data["rgb"], float).reshape(g.ny, g.nx, 3) / 255.0
-    mesh = skirt_mesh(terrain_adapter.layer, rgb)
-    actor = plotter.add_mesh(
-        mesh,
-        scalars="rgb",
-        rgb=True,
-        lighting=False,
-        pickable=False,
-        name="stage:skirt",
-        reset_camera=False,
-        render=False,
-    )
+    image = terrain_adapter.image
+    colours = np.asarray(image.point_data["rgb"], float).reshape(g.ny, g.nx, 3) / 255.0
+    mesh = skirt_mesh(terrain_adapter.layer, colours)
+    actor = mesh_actor(mesh, scalars="rgb", lighting=False)
     # Not part of the scene's bounds: fitting the camera or the clipping range to
     # hundreds of kilometres of filler land would cost depth precision for nothing.
     actor.UseBoundsOff()
-    return actor
+    return add_prop(plotter, actor, "stage:skirt", pickable=False)
 
 
 def horizon_row(plotter: Any) -> float | None:

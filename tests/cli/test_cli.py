@@ -14,12 +14,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args: str, display: bool = False, timeout: int = 240) -> subprocess.CompletedProcess:
+def run(
+    *args: str, display: bool = False, timeout: int = 240, python: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    """``python [python flags] -m alatau_twin args...`` in the repository."""
     env = dict(os.environ)
     if not display:
         env.pop("DISPLAY", None)  # headless means no X server at all
     return subprocess.run(
-        [sys.executable, "-m", "alatau_twin", *args],
+        [sys.executable, *python, "-m", "alatau_twin", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -56,6 +59,37 @@ def test_render_district_view_at_a_date(tmp_path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_size > 10_000
+
+
+def test_headless_render_never_imports_pyvista_plotting_or_matplotlib(tmp_path, data_dir) -> None:
+    """Importing them costs 0.7-0.9 s, a fifth of a big render's budget: the headless
+    path draws with its own plotter (render/headless.py) and VTK actors (vtkkit.py)."""
+    from PIL import Image
+
+    out = tmp_path / "city.png"
+    source = data_dir / "vector" / "overture_buildings.parquet"
+    proc = run(
+        "render",
+        str(source),
+        "--output",
+        str(out),
+        "--size",
+        "320x180",
+        python=("-X", "importtime"),
+    )
+    assert proc.returncode == 0, proc.stderr
+    # -X importtime logs every module imported, in any thread, as "... | module".
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "alatau_twin.render.headless" in modules  # the log is the one we think
+    heavy = sorted(
+        m for m in modules if m.split(".")[0] == "matplotlib" or m.startswith("pyvista.plotting")
+    )
+    assert not heavy, heavy
+    assert np.asarray(Image.open(out).convert("RGB")).shape == (180, 320, 3)
 
 
 def test_render_rejects_unknown_view_naming_the_choices(tmp_path) -> None:

@@ -186,9 +186,9 @@ def test_xray_makes_buildings_translucent(make_window, qtbot, sample_scene) -> N
     _ready(window, qtbot)
     actor = window.scene_view.adapters["Buildings"].actors[0]
     window.xray_action.trigger()
-    assert actor.prop.opacity < 0.5
+    assert actor.GetProperty().GetOpacity() < 0.5
     window.xray_action.trigger()
-    assert actor.prop.opacity == 1.0
+    assert actor.GetProperty().GetOpacity() == 1.0
 
 
 def test_sun_lights_from_the_computed_direction(make_window, qtbot, sample_scene) -> None:
@@ -197,7 +197,7 @@ def test_sun_lights_from_the_computed_direction(make_window, qtbot, sample_scene
     noon = dt.datetime(2026, 6, 21, 11, 53, 27)  # local solar noon, Asia/Almaty
     pos = window.set_sun(noon)
     assert pos.elevation_deg == pytest.approx(69.8, abs=0.15)
-    light = np.array(window.scene_view.sun_light.position)
+    light = np.array(window.scene_view.sun_light.GetPosition())
     assert light[2] == pytest.approx(np.sin(np.radians(69.8)), abs=0.01)
     assert light[1] < 0  # the noon sun stands in the south
     # The toolbar's Shadows box casts the buildings' shadows on the ground.
@@ -209,7 +209,7 @@ def test_sun_lights_from_the_computed_direction(make_window, qtbot, sample_scene
     window.sun_check.setChecked(False)
     assert not shadows.GetVisibility()
     night = window.set_sun(dt.datetime(2026, 12, 21, 0, 0))
-    assert night.elevation_deg < 0 and window.scene_view.sun_light.intensity == 0.0
+    assert night.elevation_deg < 0 and window.scene_view.sun_light.GetIntensity() == 0.0
 
 
 def test_style_by_attribute_recolours_and_shows_a_legend(

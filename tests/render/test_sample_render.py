@@ -132,7 +132,8 @@ def test_terrain_points_and_texture_follow_the_grid(sample_scene) -> None:
     assert np.allclose(tc[:, 0], (pts[:, 0] - xmin) / (xmax - xmin))
     assert np.allclose(tc[:, 1], (pts[:, 1] - ymin) / (ymax - ymin))
     # The texture's first row is the south edge: its colours are those of the lowest row.
-    image = adapter.texture.to_image()
+    image = adapter.texture.GetInput()
+    assert image is adapter.image
     assert image.dimensions[:2] == (grid.nx, grid.ny)
     adapter.close()
     plotter.close()
