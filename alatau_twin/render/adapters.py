@@ -32,7 +32,6 @@ from alatau_twin.core.style import elevation_colors
 from alatau_twin.render.theme import RenderTheme
 from alatau_twin.render.vtkkit import (
     add_prop,
-    default_lighting,
     mesh_actor,
     rgb255,
     texture_from_image,
@@ -267,7 +266,6 @@ class VtkMeshLayer(VtkLayer):
             diffuse=0.8,
             specular=0.15 if isinstance(self.layer, BuildingLayer) else 0.0,
             specular_power=20.0,
-            lighting=default_lighting(self.plotter),
         )
         if isinstance(self.layer, AreaLayer):
             # Draped areas lie on the terrain: pull them towards the camera in depth.
@@ -466,7 +464,6 @@ class VtkBuildingLayer(VtkMeshLayer):
             scalars="rgb",
             ambient=0.45,
             diffuse=0.7,
-            lighting=default_lighting(self.plotter),
             opacity=self.actors[0].GetProperty().GetOpacity(),
         )
         self.lod_actor.SetVisibility(False)
@@ -610,7 +607,6 @@ class VtkPointLayer(VtkLayer):
             self.mesh,
             scalars="rgb",
             point_size=self.theme.station_size_px,
-            lighting=default_lighting(self.plotter),
         )
         add_prop(self.plotter, actor, f"points:{self.layer.name}")
         self.actors.append(actor)

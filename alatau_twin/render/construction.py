@@ -20,7 +20,7 @@ import pyvista as pv  # core data objects only: pyvista.plotting is never import
 from vtkmodules.vtkCommonDataModel import vtkDataSetAttributes
 
 from alatau_twin.core.mesh import SURFACE_GROUND
-from alatau_twin.render.vtkkit import add_prop, default_lighting, mesh_actor
+from alatau_twin.render.vtkkit import add_prop, mesh_actor
 
 if TYPE_CHECKING:
     from alatau_twin.render.adapters import VtkBuildingLayer
@@ -185,7 +185,6 @@ class GhostOverlay:
             opacity=self.FILL_OPACITY,
             ambient=0.6,
             diffuse=0.5,
-            lighting=default_lighting(self.plotter),
         )
         line_actor = mesh_actor(
             lines, color=self.LINE_RGB, opacity=self.LINE_OPACITY, line_width=1.0, lighting=False

@@ -38,11 +38,6 @@ class HeadlessPlotter:
     that had it.
     """
 
-    # Meshes that do not choose their lighting are drawn unlit: the pyvista off-screen
-    # plotter this replaces had a theme with ``lighting = False``, which ``add_mesh``
-    # applied to every such mesh. Kept so that headless renders look as they did.
-    default_lighting = False
-
     def __init__(self, size: tuple[int, int]) -> None:
         self.renderer = vtkRenderer()
         # Lights are the scene's to add; VTK would otherwise add one on first render.

@@ -120,18 +120,6 @@ def add_prop(plotter: Any, prop: Any, name: str, *, pickable: bool = True) -> An
     return prop
 
 
-def default_lighting(plotter: Any) -> bool:
-    """Whether meshes that do not choose their lighting are lit on ``plotter``.
-
-    ``add_mesh`` took this from the plotter's theme; the headless plotter says it with
-    ``default_lighting``.
-    """
-    lighting = getattr(plotter, "default_lighting", None)
-    if lighting is None:
-        lighting = plotter.theme.lighting  # a pyvista plotter
-    return bool(lighting)
-
-
 def texture_from_image(image: vtkImageData) -> vtkTexture:
     """A texture showing an image's RGB point data as colours (``pv.Texture(image)``),
     nearest-neighbour sampled as pyvista left it."""
