@@ -110,15 +110,49 @@ def _read_features(path: Path, layer: str | int | None = None) -> tuple[np.ndarr
             name: _arrow_column(table.column(name)) for name in table.column_names if name != col
         }
     else:
-        from pyogrio.raw import read
+        arrow = _read_ogr_arrow(path, layer)
+        if arrow is not None:
+            crs, geoms, cols = arrow
+        else:
+            from pyogrio.raw import read
 
-        meta, _fids, wkb, fields = read(path, layer=layer)
-        crs = meta.get("crs")
-        geoms = shapely.from_wkb(wkb)
-        cols = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
+            meta, _fids, wkb, fields = read(path, layer=layer)
+            crs = meta.get("crs")
+            geoms = shapely.from_wkb(wkb)
+            cols = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
     data = _Data(cols)
     data.n = len(geoms)
     return np.asarray(geoms, dtype=object), data, crs
+
+
+def _read_ogr_arrow(
+    path: Path, layer: str | int | None
+) -> tuple[Any, np.ndarray, dict[str, np.ndarray]] | None:
+    """(CRS, geometries, columns) through GDAL's Arrow stream, or None to use the row API.
+
+    pyogrio's Arrow reader moves a 100k-feature GeoPackage in ~0.05 s where its row API
+    (``pyogrio.raw.read``) takes ~0.5 s, an eighth of the budget from file to picture.
+    Anything it cannot do (an old GDAL, a driver without Arrow support, a broken file)
+    falls back to the row API, which then reports a broken file as before.
+    """
+    import shapely
+
+    try:
+        from pyogrio.raw import read_arrow
+
+        meta, table = read_arrow(path, layer=layer)
+    except Exception:  # any failure: the row API decides, and reports a broken file
+        return None
+    geom_col = meta.get("geometry_name") or "wkb_geometry"
+    if geom_col not in table.column_names:
+        return None
+    geoms = shapely.from_wkb(_arrow_column(table.column(geom_col)))
+    cols = {
+        str(name): _arrow_column(table.column(name))
+        for name in table.column_names
+        if name != geom_col
+    }
+    return meta.get("crs"), geoms, cols
 
 
 def _arrow_column(column: Any) -> np.ndarray:
@@ -282,7 +316,10 @@ def _buildings(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -
     use = next((table[c] for c in _USE_COLUMNS if c in table), None)
     miss = ~np.isfinite(height)
     if use is not None:
-        by_use = np.array([DEFAULT_HEIGHT_BY_USE.get(str(u).lower(), np.nan) for u in use])
+        # Once per distinct use, not per building (0.1 s at 100k rows).
+        kinds, inverse = np.unique(np.asarray(use).astype(str), return_inverse=True)
+        per_kind = np.array([DEFAULT_HEIGHT_BY_USE.get(k.lower(), np.nan) for k in kinds])
+        by_use = per_kind[inverse.reshape(-1)]
         height[miss] = by_use[miss]
     still = ~np.isfinite(height)
     height[still] = DEFAULT_HEIGHT_M
