@@ -210,28 +210,64 @@ class VtkTerrainLayer(VtkLayer):
 
     layer: TerrainLayer
     stride = 2
+    # While the camera moves: every 4th node (a quarter of the triangles). Terrain was
+    # the largest part of a moving frame on llvmpipe (25-30 ms of ~75 ms at 768x432 for
+    # the sample, its vertex work being single-threaded); the texture carries the
+    # detail, and the still frame at the end has the finer facets again.
+    lod_stride = 4
 
     def _build(self) -> None:
-        g = self.layer.grid
-        iy = _strided(g.ny, self.stride)
-        ix = _strided(g.nx, self.stride)
-        xx, yy = np.meshgrid(g.x[ix], g.y[iy])
-        zz = self.layer.display_z(g.z[np.ix_(iy, ix)]).astype(float)
-        # pyvista flattens the coordinate arrays in Fortran order; passing them transposed
-        # (nx, ny) makes x vary fastest, matching a C-order flatten of (ny, nx) arrays.
-        self.mesh = pv.StructuredGrid(xx.T, yy.T, zz.T)
-        xmin, xmax, ymin, ymax = g.bounds
-        self.mesh.active_texture_coordinates = np.column_stack(
-            [(xx.ravel() - xmin) / (xmax - xmin), (yy.ravel() - ymin) / (ymax - ymin)]
-        )
-        self.mesh.point_data["elevation"] = g.z[np.ix_(iy, ix)].reshape(-1).astype(np.float32)
         self.image = self._colour_image()  # the skirt (stage.py) continues its edge
         self.texture = texture_from_image(self.image)
+        self.mesh = self._surface(self.stride)
         # The baked hillshade is the lighting: VTK's flat shading of the facets would
         # add stripes, and unlit terrain is cheaper on llvmpipe.
         actor = mesh_actor(self.mesh, texture=self.texture, lighting=False)
         add_prop(self.plotter, actor, f"terrain:{self.layer.name}")
         self.actors.append(actor)
+        self.lod = False
+        self.lod_actor: Any = None
+
+    def _surface(self, stride: int) -> pv.StructuredGrid:
+        """The grid drawn every ``stride``-th node, with texture coordinates."""
+        g = self.layer.grid
+        iy = _strided(g.ny, stride)
+        ix = _strided(g.nx, stride)
+        xx, yy = np.meshgrid(g.x[ix], g.y[iy])
+        zz = self.layer.display_z(g.z[np.ix_(iy, ix)]).astype(float)
+        # pyvista flattens the coordinate arrays in Fortran order; passing them transposed
+        # (nx, ny) makes x vary fastest, matching a C-order flatten of (ny, nx) arrays.
+        mesh = pv.StructuredGrid(xx.T, yy.T, zz.T)
+        xmin, xmax, ymin, ymax = g.bounds
+        mesh.active_texture_coordinates = np.column_stack(
+            [(xx.ravel() - xmin) / (xmax - xmin), (yy.ravel() - ymin) / (ymax - ymin)]
+        )
+        mesh.point_data["elevation"] = g.z[np.ix_(iy, ix)].reshape(-1).astype(np.float32)
+        return mesh
+
+    def set_lod(self, on: bool) -> None:
+        """Coarse facets while the camera moves (``on``), the full surface when still.
+
+        The coarse actor is not pickable: picks happen on the still surface."""
+        if on and self.lod_actor is None:
+            coarse = self._surface(self.lod_stride)
+            self.lod_actor = mesh_actor(coarse, texture=self.texture, lighting=False)
+            add_prop(self.plotter, self.lod_actor, f"terrain-lod:{self.layer.name}", pickable=False)
+        self.lod = bool(on)
+        self._set_visibility(self.layer.visible)
+
+    def _set_visibility(self, visible: bool) -> None:
+        lod = getattr(self, "lod", False) and getattr(self, "lod_actor", None) is not None
+        for actor in self.actors:
+            actor.SetVisibility(bool(visible) and not lod)
+        if getattr(self, "lod_actor", None) is not None:
+            self.lod_actor.SetVisibility(bool(visible) and lod)
+
+    def close(self) -> None:
+        if self.lod_actor is not None:
+            self.plotter.remove_actor(self.lod_actor, render=False)
+            self.lod_actor = None
+        super().close()
 
     def _colour_image(self) -> pv.ImageData:
         """The colour texture as image data whose row 0 is the grid's south edge."""

@@ -183,11 +183,12 @@ class SceneView:
         return n > self.LOD_THRESHOLD_TRIANGLES
 
     def set_lod(self, on: bool) -> None:
-        """Coarse buildings while the camera moves (``on``), full detail when still."""
-        from alatau_twin.render.adapters import VtkBuildingLayer
+        """Coarse buildings and terrain while the camera moves (``on``), full detail
+        when still."""
+        from alatau_twin.render.adapters import VtkBuildingLayer, VtkTerrainLayer
 
         for adapter in self.adapters.values():
-            if isinstance(adapter, VtkBuildingLayer):
+            if isinstance(adapter, VtkBuildingLayer | VtkTerrainLayer):
                 adapter.set_lod(on)
 
     def set_xray(self, on: bool) -> None:
