@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QToolBar,
     QWidget,
 )
-from pyvistaqt import QtInteractor
 
 from alatau_twin import __version__
 from alatau_twin.core.expression import ExpressionError, compile_expression
@@ -43,6 +42,7 @@ from alatau_twin.render.scene_view import SceneView
 from alatau_twin.render.theme import get_theme
 from alatau_twin.ui.attribute_table import AttributeTableDock
 from alatau_twin.ui.camera_animation import CameraFlight
+from alatau_twin.ui.gl_viewport import Viewport
 from alatau_twin.ui.inspector import InspectorDock
 from alatau_twin.ui.layer_list import LayerListWidget
 from alatau_twin.ui.render_scheduler import RenderScheduler
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self._model_widgets: list[Any] = []
 
         # The viewport. auto_update=False: no 5 Hz timer re-rendering an idle scene.
-        self.plotter = QtInteractor(self, auto_update=False, multi_samples=0)
+        self.plotter = Viewport(self, auto_update=False, multi_samples=0)
         self.plotter.setObjectName("viewport")
         self.setCentralWidget(self.plotter.interactor)
         # Terrain style keeps the horizon level: left-drag orbits, Shift+drag pans.

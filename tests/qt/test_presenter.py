@@ -180,3 +180,45 @@ def test_saved_language_applies_to_a_new_window(make_window, qtbot, tmp_path) ->
     window = make_window(None, settings=settings)
     qtbot.waitUntil(lambda: _menu_titles(window)[:2] == ["&Файл", "&Көрініс"], timeout=3000)
     assert window.language_actions["kk"].isChecked()
+
+
+def test_frames_are_opaque_without_the_alpha_clear(make_window, qtbot, presenting_scene) -> None:
+    """The viewport skips pyvistaqt's per-frame alpha clear (a full-window pass on
+    llvmpipe), which is only right if every pixel it shows is opaque already: the
+    sky, the terrain, translucent planned-building ghosts and the overlay text."""
+    window = make_window(presenting_scene)
+    window.show()
+    qtbot.waitExposed(window)
+    presenter = window.presenter
+    growing = next(i for i, s in enumerate(presenter.deck.slides) if s.date)
+    presenter.enter(growing)  # a dated slide: ghosts of planned buildings are shown
+    presenter.finish()
+    window.render_now()
+    alpha = _widget_framebuffer_alpha(window.plotter.interactor)
+    assert alpha.size > 10_000
+    assert alpha.min() == 255, f"{int((alpha < 255).sum())} of {alpha.size} pixels not opaque"
+    presenter.leave()
+
+
+def _widget_framebuffer_alpha(widget) -> np.ndarray:
+    """The alpha channel of what the QOpenGLWidget hands Qt to compose (its FBO)."""
+    import ctypes
+
+    from PySide6.QtGui import QOpenGLContext
+
+    widget.makeCurrent()
+    ctx = QOpenGLContext.currentContext()
+
+    def gl(name: str, *argtypes):
+        return ctypes.CFUNCTYPE(None, *argtypes)(int(ctx.getProcAddress(name.encode())))
+
+    bind = gl("glBindFramebuffer", ctypes.c_uint, ctypes.c_uint)
+    read = gl("glReadPixels", *(ctypes.c_int,) * 4, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)
+    w = round(widget.width() * widget.devicePixelRatioF())
+    h = round(widget.height() * widget.devicePixelRatioF())
+    buf = np.zeros((h, w, 4), np.uint8)
+    bind(0x8CA8, widget.defaultFramebufferObject())  # GL_READ_FRAMEBUFFER
+    read(0, 0, w, h, 0x1908, 0x1401, buf.ctypes.data)  # GL_RGBA, GL_UNSIGNED_BYTE
+    widget.doneCurrent()
+    assert buf[..., :3].std() > 15  # a picture was read, not an empty buffer
+    return buf[..., 3]
