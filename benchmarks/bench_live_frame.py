@@ -136,13 +136,14 @@ accepted = ctl.live.store.source("load").accepted - applied0
 rejected = ctl.live.store.source("load").rejected_total
 idle2, n3 = frames(FRAMES)
 size = list(window.plotter.window_size)
+decoder = ctl.decoder.stats.to_dict() if getattr(ctl, "decoder", None) is not None else None
 window.close()
 print(json.dumps(dict(
     idle1=idle1, idle2=idle2, loaded=loaded, frames=[n1, n2, n3],
     sent=sent[0], accepted=accepted, rejected=rejected, seconds=t_loaded,
     pump_mean=statistics.mean(load_pumps) if load_pumps else 0.0,
     pump_max=max(load_pumps) if load_pumps else 0.0, pumps=len(load_pumps),
-    size=size,
+    size=size, decoder=decoder,
 )))
 """
 
@@ -170,6 +171,9 @@ def run(quick: bool = False) -> list[BenchResult]:
         "pump_max_s": r["pump_max"],
         "pumps": r["pumps"],
         "window": r["size"],
+        # Where messages were decoded (the decode process, or in process) and the
+        # main thread's share: forwarding raw batches and applying decoded arrays.
+        "decoder": r.get("decoder"),
         # Other work on this 2-core machine inflates every figure; say how busy it was.
         "load_average_1min": os.getloadavg()[0],
     }

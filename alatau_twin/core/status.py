@@ -203,18 +203,29 @@ def _opt_str(obj: dict[str, Any], key: str) -> str:
 
 def parse_message(raw: RawMessage) -> StatusMessage | ProgressMessage:
     """Validate one raw message. Raises :class:`Rejected` with a reason on bad input."""
-    network, element, kind = split_topic(raw.topic)
-    obj = _decode(raw.payload)
-    when = parse_time(obj.get("time", obj.get("timestamp")), raw.received)
+    return parse_fields(raw.topic, raw.payload, raw.received, raw.source)
+
+
+def parse_fields(
+    topic: str, payload: bytes | str, received: float, source: str
+) -> StatusMessage | ProgressMessage:
+    """:func:`parse_message` on a raw message's fields.
+
+    The decode process receives raw messages as plain tuples (pickling a tuple is
+    several times cheaper than a dataclass instance), so the parser takes the fields.
+    """
+    network, element, kind = split_topic(topic)
+    obj = _decode(payload)
+    when = parse_time(obj.get("time", obj.get("timestamp")), received)
     if kind == "progress":
         if "percent" not in obj:
             raise Rejected("missing field", "progress payload has no 'percent'")
         pct = _opt_float(obj, "percent")
         if not 0.0 <= pct <= 100.0:
             raise Rejected("wrong type", f"percent {pct} outside 0..100")
-        return ProgressMessage(element, pct, when, raw.source)
+        return ProgressMessage(element, pct, when, source)
     if kind != "status":
-        raise Rejected("bad topic", f"{raw.topic!r}: kind must be status or progress")
+        raise Rejected("bad topic", f"{topic!r}: kind must be status or progress")
     word = obj.get("status")
     if word is None:
         raise Rejected("missing field", "status payload has no 'status'")
@@ -235,7 +246,7 @@ def parse_message(raw: RawMessage) -> StatusMessage | ProgressMessage:
     text = obj.get("message")
     if type(text) is not str or len(text) > 500:
         text = _opt_str(obj, "message")
-    return StatusMessage(network, element, code, when, value, unit, text, raw.source)
+    return StatusMessage(network, element, code, when, value, unit, text, source)
 
 
 def encode_status(msg: StatusMessage) -> tuple[str, bytes]:
@@ -292,6 +303,303 @@ class ApplyResult:
     accepted: int
     rejected: Counter[str]
 
+    @classmethod
+    def empty(cls) -> ApplyResult:
+        e = np.zeros(0, np.int64)
+        return cls(e, e.copy(), [], [], 0, Counter())
+
+    @classmethod
+    def merged(cls, results: Sequence[ApplyResult]) -> ApplyResult:
+        """Several batches applied in order, as one (one recolour and one render per
+        frame even when a frame applies two batches)."""
+        if len(results) == 1:
+            return results[0]
+        if not results:
+            return cls.empty()
+        rejected: Counter[str] = Counter()
+        for r in results:
+            rejected.update(r.rejected)
+        return cls(
+            np.unique(np.concatenate([r.changed for r in results])),
+            np.unique(np.concatenate([r.touched for r in results])),
+            [t for r in results for t in r.transitions],
+            [p for r in results for p in r.progress],
+            sum(r.accepted for r in results),
+            rejected,
+        )
+
+
+# A raw message as the decode process receives it: (topic, payload, received, source).
+RawTuple = tuple[str, bytes | str, float, str]
+_EMPTY_I8 = np.zeros(0, np.int8)
+
+
+@dataclass(slots=True)
+class Decoded:
+    """One validated batch: exactly what :meth:`StatusStore.apply_decoded` writes.
+
+    Arrays and a few small containers rather than message objects, so that it pickles
+    in tens of microseconds: the decode process sends one per batch to the viewer,
+    whose main thread must not pay per message. Unit and text strings travel only for
+    the elements whose newest message has one.
+    """
+
+    rows: np.ndarray  # int64: element row per accepted status message, arrival order
+    codes: np.ndarray  # int8: status code per accepted message
+    times: np.ndarray  # float64: epoch seconds
+    values: np.ndarray  # float64: NaN where the message had no value
+    # Rows whose newest message here has a unit or a text, and those (the store keeps
+    # the current unit and text only; repeated strings are one object, pickled once).
+    text_rows: np.ndarray  # int64
+    units: list[str]  # per ``text_rows``
+    texts: list[str]  # per ``text_rows``
+    tr_rows: np.ndarray  # int64: transitions (status changes) in arrival order ...
+    tr_old: np.ndarray  # int8: ... the code before
+    tr_new: np.ndarray  # int8: ... the code after
+    tr_times: np.ndarray  # float64: ... and when
+    progress: list[ProgressMessage]  # accepted construction progress (rare)
+    accepted: dict[str, int]  # accepted messages per source, in order of first acceptance
+    last_time: dict[str, float]  # per source: time of its last accepted status message
+    # (source, reason) -> (count, last detail), in the order the rejections happened.
+    rejected: dict[tuple[str, str], tuple[int, str]]
+    messages: int = 0  # raw messages in the batch (for rates)
+    seconds: float = 0.0  # how long decoding took, where it ran
+
+
+def _count_reject(
+    rejected: dict[tuple[str, str], tuple[int, str]], source: str, reason: str, detail: str
+) -> None:
+    key = (source, reason)
+    seen = rejected.get(key)
+    rejected[key] = (1, detail) if seen is None else (seen[0] + 1, detail)
+
+
+class Decoder:
+    """The per-message half of the pipeline: parse, validate, order-check (core).
+
+    It holds what validation needs and nothing else: ``networks`` (network ->
+    {element id: row}), ``progress_ids`` (features a progress message may name; empty:
+    any) and each row's current ``time`` and ``code`` (to refuse "out of order" and to
+    see transitions). :meth:`decode` runs every check of :meth:`StatusStore.ingest`, in
+    the same order and with the same reasons and details, and returns a
+    :class:`Decoded` without touching a store, so that it can run in another process
+    (``alatau_twin.io.feeds.decode_worker``): the viewer's main thread then only
+    applies arrays.
+
+    A decoder that ``advance``s owns copies of time and code and moves them with each
+    batch it decodes: it runs ahead of its store by the batches in flight, which the
+    store applies in the same order. The store's own decoder reads the store's arrays
+    and does not advance (the store applies each batch at once).
+    """
+
+    def __init__(
+        self,
+        networks: dict[str, dict[str, int]] | None = None,
+        progress_ids: Iterable[str] = (),
+        time: np.ndarray | None = None,
+        code: np.ndarray | None = None,
+        *,
+        advance: bool = True,
+    ) -> None:
+        self.networks: dict[str, dict[str, int]] = {} if networks is None else networks
+        self.progress_ids: set[str] = (
+            progress_ids if isinstance(progress_ids, set) else set(progress_ids)
+        )
+        n = sum(len(ids) for ids in self.networks.values())
+        self.time: np.ndarray = np.full(n, -np.inf) if time is None else time
+        self.code: np.ndarray = np.full(n, UNKNOWN, np.int8) if code is None else code
+        self.advance = advance
+
+    @classmethod
+    def from_store(cls, store: StatusStore) -> Decoder:
+        """A decoder with its own copy of ``store``'s elements and state."""
+        d = cls(advance=True)
+        d.sync(store.networks, store.progress_ids, store.time, store.code)
+        return d
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def sync(
+        self,
+        networks: dict[str, dict[str, int]] | None,
+        progress_ids: Iterable[str] | None,
+        time: np.ndarray,
+        code: np.ndarray,
+    ) -> None:
+        """Take a store's state (at start, or after anything applied elsewhere);
+        ``None`` keeps the elements or progress ids as they are."""
+        if networks is not None:
+            self.networks = {k: dict(v) for k, v in networks.items()}
+        if progress_ids is not None:
+            self.progress_ids = set(progress_ids)
+        self.time = np.array(time, np.float64)
+        self.code = np.array(code, np.int8)
+
+    def register(self, elements: Iterable[tuple[str, str]]) -> None:
+        """Add (network, element id) pairs, numbered as :meth:`StatusStore.register`
+        numbers them (known ones are ignored)."""
+        n, new = len(self.time), 0
+        for network, eid in elements:
+            ids = self.networks.setdefault(network, {})
+            if eid in ids:
+                continue
+            ids[eid] = n + new
+            new += 1
+        if new:
+            self.time = np.concatenate([self.time, np.full(new, -np.inf)])
+            self.code = np.concatenate([self.code, np.full(new, UNKNOWN, np.int8)])
+
+    def decode(self, batch: Iterable[RawMessage | RawTuple], now_limit: float) -> Decoded:
+        """Parse and validate raw messages (objects or tuples) in arrival order.
+
+        ``now_limit``: messages dated later are refused as "future timestamp" (the
+        owner's clock plus :data:`FUTURE_TOLERANCE_S`; the clock stays with the owner).
+        """
+        t0 = _time.perf_counter()
+        parsed: list[StatusMessage | ProgressMessage] = []
+        rejected: dict[tuple[str, str], tuple[int, str]] = {}
+        for raw in batch:
+            if type(raw) is tuple:
+                topic, payload, received, source = raw
+            else:
+                topic, payload, received, source = (
+                    raw.topic,  # type: ignore[union-attr]
+                    raw.payload,  # type: ignore[union-attr]
+                    raw.received,  # type: ignore[union-attr]
+                    raw.source,  # type: ignore[union-attr]
+                )
+            try:
+                parsed.append(parse_fields(topic, payload, received, source))
+            except Rejected as exc:
+                _count_reject(rejected, source, exc.reason, f"{topic}: {exc.detail}")
+        n = len(parsed) + sum(c for c, _ in rejected.values())
+        out = self.check(parsed, now_limit, rejected)
+        out.messages = n
+        out.seconds = _time.perf_counter() - t0
+        return out
+
+    def check(
+        self,
+        messages: Iterable[StatusMessage | ProgressMessage],
+        now_limit: float,
+        rejected: dict[tuple[str, str], tuple[int, str]] | None = None,
+    ) -> Decoded:
+        """Validate parsed messages against the elements and their current state.
+
+        The loop only checks and collects into Python lists (dict lookups, no numpy
+        scalar writes, which cost ~0.1 us each); arrays are made once per batch.
+        ``rejected``: rejections so far (the parse's), added to in order.
+        """
+        nets = self.networks
+        pids = self.progress_ids
+        code, tarr = self.code, self.time
+        rej: dict[tuple[str, str], tuple[int, str]] = {} if rejected is None else rejected
+        cur_t: dict[int, float] = {}
+        cur_c: dict[int, int] = {}
+        rows: list[int] = []
+        codes: list[int] = []
+        times: list[float] = []
+        values: list[float] = []
+        last_text: dict[int, tuple[str, str]] = {}  # row -> (unit, text) of its newest
+        transitions: list[tuple[int, int, int, float]] = []
+        progress: list[ProgressMessage] = []
+        accepted_by: Counter[str] = Counter()
+        last_by: dict[str, float] = {}
+        for m in messages:
+            if m.time > now_limit:
+                _count_reject(rej, m.source, "future timestamp", _where(m))
+                continue
+            if isinstance(m, ProgressMessage):
+                if pids and m.feature_id not in pids:
+                    _count_reject(rej, m.source, "unknown element", _where(m))
+                    continue
+                progress.append(m)
+                accepted_by[m.source] += 1
+                continue
+            ids = nets.get(m.network)
+            if ids is None:
+                _count_reject(rej, m.source, "unknown network", _where(m))
+                continue
+            r = ids.get(m.element_id)
+            if r is None:
+                _count_reject(rej, m.source, "unknown element", _where(m))
+                continue
+            t_prev = cur_t.get(r)
+            if t_prev is None:
+                t_prev = tarr.item(r)
+                cur_c[r] = code.item(r)
+            if m.time < t_prev:
+                _count_reject(rej, m.source, "out of order", _where(m))
+                continue
+            cur_t[r] = m.time
+            old = cur_c[r]
+            if old != m.status:
+                transitions.append((r, old, m.status, m.time))
+                cur_c[r] = m.status
+            if m.unit or m.message:
+                last_text[r] = (m.unit, m.message)
+            elif last_text:
+                last_text.pop(r, None)
+            rows.append(r)
+            codes.append(m.status)
+            times.append(m.time)
+            values.append(m.value)
+            accepted_by[m.source] += 1
+            last_by[m.source] = m.time
+        if self.advance and cur_t:
+            k = len(cur_t)
+            at = np.fromiter(cur_t.keys(), np.int64, k)
+            tarr[at] = np.fromiter(cur_t.values(), np.float64, k)
+            code[at] = np.fromiter((cur_c[r] for r in cur_t), np.int8, k)
+        if transitions:
+            tr_r, tr_o, tr_n, tr_t = zip(*transitions, strict=True)
+            tr = (
+                np.array(tr_r, np.int64),
+                np.array(tr_o, np.int8),
+                np.array(tr_n, np.int8),
+                np.array(tr_t, np.float64),
+            )
+        else:
+            tr = (np.zeros(0, np.int64), _EMPTY_I8, _EMPTY_I8, np.zeros(0))
+        return Decoded(
+            np.array(rows, np.int64),
+            np.array(codes, np.int8),
+            np.array(times, np.float64),
+            np.array(values, np.float64),
+            *_texts(last_text),
+            *tr,
+            progress,
+            dict(accepted_by),
+            last_by,
+            rej,
+        )
+
+
+def _where(m: StatusMessage | ProgressMessage) -> str:
+    """The detail a refused parsed message is counted with: ``network/element``."""
+    if isinstance(m, ProgressMessage):
+        return f"construction/{m.feature_id}"
+    return f"{m.network}/{m.element_id}"
+
+
+def _texts(last: dict[int, tuple[str, str]]) -> tuple[np.ndarray, list[str], list[str]]:
+    """(rows, units, texts) from row -> (unit, text), equal strings made one object:
+    a feed repeats a few units and messages, and pickle sends an object once."""
+    if not last:
+        return np.zeros(0, np.int64), [], []
+    same: dict[str, str] = {}
+    units = [same.setdefault(u, u) for u, _ in last.values()]
+    texts = [same.setdefault(t, t) for _, t in last.values()]
+    return np.fromiter(last.keys(), np.int64, len(last)), units, texts
+
+
+def _objects(items: list[str]) -> np.ndarray:
+    """A 1-D object array of strings (``np.array`` would make a fixed-width one)."""
+    out = np.empty(len(items), object)
+    out[:] = items
+    return out
+
 
 class StatusStore:
     """Current status of every known element plus a bounded history per element.
@@ -316,7 +624,11 @@ class StatusStore:
         self._keys: list[tuple[str, str]] = []
         self.progress_ids = set(progress_ids)
         self.stats: dict[str, SourceStats] = {}
+        # Bumped when element state (time, code) or the element set changes: a
+        # decoder running ahead in another process knows when to resync.
+        self.revision = 0
         self._init_arrays(0)
+        self._decoder = Decoder(advance=False)
         self.register(elements)
 
     def _init_arrays(self, n: int) -> None:
@@ -366,6 +678,7 @@ class StatusStore:
             arr = getattr(grow, name)
             arr[:old_n] = getattr(self, name)[:old_n] if old_n else arr[:old_n]
             setattr(self, name, arr)
+        self.revision += 1
 
     @classmethod
     def for_networks(cls, networks: dict[str, Any], **kwargs: Any) -> StatusStore:
@@ -401,6 +714,27 @@ class StatusStore:
             st.examples[reason] = detail[:200]
 
     # -- the hot path --------------------------------------------------------------
+    # Two halves: a per-message pass (Decoder: json parse, checks, order) that needs
+    # only ids and each row's time and code, and vectorised writes (apply_decoded).
+    # The viewer runs the first half in another process (io.feeds.decode_worker).
+    def decoder(self) -> Decoder:
+        """The store's own decoder: reads the store's arrays, changes nothing."""
+        d = self._decoder
+        d.networks, d.progress_ids = self.networks, self.progress_ids
+        d.time, d.code = self.time, self.code
+        return d
+
+    def now_limit(self) -> float:
+        """Latest message time accepted now (the clock plus the skew tolerance)."""
+        return self.clock() + FUTURE_TOLERANCE_S
+
+    def decode(
+        self, batch: Sequence[RawMessage | RawTuple], now_limit: float | None = None
+    ) -> Decoded:
+        """Validate raw messages against the store's current state, changing nothing."""
+        limit = self.now_limit() if now_limit is None else now_limit
+        return self.decoder().decode(batch, limit)
+
     def ingest(self, batch: Sequence[RawMessage]) -> ApplyResult:
         """Parse and apply raw messages in arrival order; bad ones are counted by reason.
 
@@ -408,133 +742,93 @@ class StatusStore:
         writes; per-element order is enforced: a message older than the element's
         current time is rejected as out of order rather than rewinding the state.
         """
-        parsed: list[StatusMessage | ProgressMessage] = []
-        rejected: Counter[str] = Counter()
-        for raw in batch:
-            try:
-                parsed.append(parse_message(raw))
-            except Rejected as exc:
-                rejected[exc.reason] += 1
-                self.reject(raw.source, exc.reason, f"{raw.topic}: {exc.detail}")
-        result = self.apply(parsed)
-        result.rejected.update(rejected)
-        return result
+        return self.apply_decoded(self.decode(batch))
 
     def apply(self, messages: Iterable[StatusMessage | ProgressMessage]) -> ApplyResult:
-        """Apply parsed messages (see :meth:`ingest`).
+        """Apply parsed messages (see :meth:`ingest`)."""
+        return self.apply_decoded(self.decoder().check(messages, self.now_limit()))
 
-        The loop only checks and collects into Python lists (dict lookups, no numpy
-        scalar writes, which cost ~0.1 us each); the arrays and the history rings are
-        then written in a few vectorised assignments per batch.
+    def apply_decoded(self, decoded: Decoded) -> ApplyResult:
+        """Write a validated batch: current state, history rings, per-source counters.
+
+        No per-message Python work but the rare transitions, so its cost does not
+        depend on what the messages say: what the viewer's main thread pays per frame.
+        ``decoded`` must come from a decoder whose state matched this store's (this
+        store's own, or one kept in step with it).
         """
-        now_limit = self.clock() + FUTURE_TOLERANCE_S
-        nets = self.networks
-        code, tarr = self.code, self.time
-        cur_t: dict[int, float] = {}
-        cur_c: dict[int, int] = {}
-        rows: list[int] = []
-        codes: list[int] = []
-        times: list[float] = []
-        values: list[float] = []
-        kept: list[StatusMessage] = []
-        transitions: list[tuple[int, int, int, float]] = []
-        progress: list[ProgressMessage] = []
+        d = decoded
+        touched = np.zeros(0, np.int64)
+        if len(d.rows):
+            touched = self._write(d)
+            self.revision += 1
         rejected: Counter[str] = Counter()
-        accepted_by: Counter[str] = Counter()
-        last_by: dict[str, float] = {}
-        for m in messages:
-            if m.time > now_limit:
-                self._rej(rejected, m.source, "future timestamp", m)
-                continue
-            if isinstance(m, ProgressMessage):
-                if self.progress_ids and m.feature_id not in self.progress_ids:
-                    self._rej(rejected, m.source, "unknown element", m)
-                    continue
-                progress.append(m)
-                accepted_by[m.source] += 1
-                continue
-            ids = nets.get(m.network)
-            if ids is None:
-                self._rej(rejected, m.source, "unknown network", m)
-                continue
-            r = ids.get(m.element_id)
-            if r is None:
-                self._rej(rejected, m.source, "unknown element", m)
-                continue
-            t_prev = cur_t.get(r)
-            if t_prev is None:
-                t_prev = tarr.item(r)
-                cur_c[r] = code.item(r)
-            if m.time < t_prev:
-                self._rej(rejected, m.source, "out of order", m)
-                continue
-            cur_t[r] = m.time
-            old = cur_c[r]
-            if old != m.status:
-                transitions.append((r, old, m.status, m.time))
-                cur_c[r] = m.status
-            rows.append(r)
-            codes.append(m.status)
-            times.append(m.time)
-            values.append(m.value)
-            kept.append(m)
-            accepted_by[m.source] += 1
-            last_by[m.source] = m.time
-        if rows:
-            self._write(rows, codes, times, values, kept)
-        for src, n in accepted_by.items():
+        for (src, reason), (n, detail) in d.rejected.items():
+            rejected[reason] += n
+            self.reject(src, reason, detail, n)
+        last = d.last_time
+        for src, n in d.accepted.items():
             st = self.source(src)
             st.accepted += n
-            if src in last_by:
-                st.last_time = last_by[src]
-        changed = np.unique(np.fromiter((t[0] for t in transitions), np.int64))
+            if src in last:
+                st.last_time = last[src]
+        transitions = list(
+            zip(
+                d.tr_rows.tolist(),
+                d.tr_old.tolist(),
+                d.tr_new.tolist(),
+                d.tr_times.tolist(),
+                strict=True,
+            )
+        )
         return ApplyResult(
-            changed,
-            np.unique(np.asarray(rows, np.int64)),
+            np.unique(d.tr_rows),
+            touched,
             transitions,
-            progress,
-            sum(accepted_by.values()),
+            list(d.progress),
+            sum(d.accepted.values()),
             rejected,
         )
 
-    def _write(
-        self,
-        rows_l: list[int],
-        codes_l: list[int],
-        times_l: list[float],
-        values_l: list[float],
-        kept: list[StatusMessage],
-    ) -> None:
-        rows = np.asarray(rows_l, np.int64)
+    def _write(self, d: Decoded) -> np.ndarray:
+        """The array writes of a batch; returns the rows written (sorted, unique).
+
+        One stable sort by row serves everything: it groups each element's messages
+        in arrival order, so a group's last is the element's new state and a
+        message's rank in its group is its slot after the ring's write position.
+        """
+        rows = d.rows
         m = len(rows)
-        # Last message per element wins for the current state.
-        rev_unique, rev_idx = np.unique(rows[::-1], return_index=True)
-        last = m - 1 - rev_idx
-        self.code[rev_unique] = np.asarray(codes_l, np.int8)[last]
-        self.time[rev_unique] = np.asarray(times_l)[last]
-        self.value[rev_unique] = np.asarray(values_l)[last]
-        for r, i in zip(rev_unique.tolist(), last.tolist(), strict=True):
-            self.unit[r] = kept[i].unit
-            self.text[r] = kept[i].message
-        # History: the k-th message of an element in this batch goes k slots after its
-        # ring's write position (a stable sort keeps arrival order within an element).
         order = np.argsort(rows, kind="stable")
         sr = rows[order]
-        starts = np.flatnonzero(np.r_[True, sr[1:] != sr[:-1]])
-        rank = np.arange(m) - np.repeat(starts, np.diff(np.r_[starts, m]))
+        first = np.empty(m, bool)
+        first[0] = True
+        np.not_equal(sr[1:], sr[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        ends = np.empty_like(starts)
+        ends[:-1] = starts[1:]
+        ends[-1] = m
+        per = ends - starts
+        uniq = sr[starts]
+        # Last message per element wins for the current state.
+        last = order[ends - 1]
+        self.code[uniq] = d.codes[last]
+        self.time[uniq] = d.times[last]
+        self.value[uniq] = d.values[last]
+        self.unit[uniq] = ""
+        self.text[uniq] = ""
+        if len(d.text_rows):
+            self.unit[d.text_rows] = _objects(d.units)
+            self.text[d.text_rows] = _objects(d.texts)
+        # History: the k-th message of an element in this batch goes k slots after its
+        # ring's write position.
+        rank = np.arange(m) - np.repeat(starts, per)
         slot = (self.h_next[sr] + rank) % self.history
-        self.h_time[sr, slot] = np.asarray(times_l)[order]
-        self.h_code[sr, slot] = np.asarray(codes_l, np.int8)[order]
-        self.h_value[sr, slot] = np.asarray(values_l, np.float32)[order]
-        per = np.bincount(sr, minlength=len(self))[rev_unique]
-        self.h_next[rev_unique] = (self.h_next[rev_unique] + per) % self.history
-        self.h_count[rev_unique] += per
-
-    def _rej(self, counter: Counter[str], source: str, reason: str, m: Any) -> None:
-        counter[reason] += 1
-        eid = getattr(m, "element_id", getattr(m, "feature_id", "?"))
-        net = getattr(m, "network", "construction")
-        self.reject(source, reason, f"{net}/{eid}")
+        self.h_time[sr, slot] = d.times[order]
+        self.h_code[sr, slot] = d.codes[order]
+        self.h_value[sr, slot] = d.values[order]
+        self.h_next[uniq] = (self.h_next[uniq] + per) % self.history
+        self.h_count[uniq] += per
+        return uniq
 
     # -- reading -------------------------------------------------------------------
     def history_of(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -670,7 +964,11 @@ class MessageQueue:
         """Drain and ingest in one step, counting floods against their sources."""
         batch, dropped = self.drain(max_items)
         result = store.ingest(batch)
+        self.count_floods(store, dropped, result)
+        return result
+
+    def count_floods(self, store: StatusStore, dropped: Counter[str], result: ApplyResult) -> None:
+        """Count messages :meth:`drain` reported dropped against their sources."""
         for src, n in dropped.items():
             store.reject(src, "flood", f"queue full ({self.maxlen} messages)", n)
             result.rejected["flood"] += n
-        return result

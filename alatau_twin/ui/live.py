@@ -4,9 +4,11 @@ the connection state in the status bar and the element panel (ui: Qt).
 Feeds (the simulator, a replayed log, MQTT brokers) run in their own threads and only
 ``put`` raw messages into one bounded :class:`~alatau_twin.core.status.MessageQueue`.
 A ``QTimer`` on the main thread (15 Hz) drains it into the scene's
-:class:`~alatau_twin.core.live.LiveStatus`: one parse-and-apply per tick however many
-messages arrived, colours changed in place, and at most one render requested through
-the window's ``RenderScheduler``, only when something visible changed. Feed state
+:class:`~alatau_twin.core.live.LiveStatus`: the raw batch goes to a decode process
+(:mod:`alatau_twin.io.feeds.decode_worker`) and the arrays it sends back are applied
+on the next tick: one apply per tick however many messages arrived, colours changed in
+place, and at most one render requested through the window's ``RenderScheduler``,
+only when something visible changed. Feed state
 arrives from feed threads through a queued Qt signal. The alarms, the charts and this
 module's widgets all read the same ``LiveStatus``; none keeps state of its own.
 
@@ -54,6 +56,7 @@ from alatau_twin.core.live import (
 )
 from alatau_twin.core.scene import Scene, Selection
 from alatau_twin.core.status import STATUSES, MessageQueue
+from alatau_twin.io.feeds.decode_worker import DecodeWorker
 
 if TYPE_CHECKING:
     from alatau_twin.ui.main_window import MainWindow
@@ -288,14 +291,21 @@ class LiveController(QObject):
         parent: QObject | None = None,
         *,
         interval_ms: int = PUMP_INTERVAL_MS,
+        decode_process: bool = True,
     ) -> None:
         super().__init__(parent)
         self.scene = scene
         self.request_render = request_render
         self.live = LiveStatus(scene)
-        # Raw messages: parsing happens here, in the pump. Parsing on the feed threads
-        # was measured and made frames slower (GIL hand-offs; docs/PERFORMANCE.md).
+        # Raw messages, decoded in a child process (DecodeWorker): parsing on the main
+        # thread cost 5-25 ms a frame at 5,000 messages/s, and on the feed threads it
+        # was slower still (GIL hand-offs; docs/PERFORMANCE.md). The pump forwards raw
+        # tuples and applies the arrays that come back, one tick later. Without the
+        # child (``decode_process=False``, or it failed) the pump decodes itself.
         self.queue = MessageQueue()
+        self.decoder: DecodeWorker | None = None
+        if decode_process:
+            self.decoder = DecodeWorker(self.live.store)
         self.sources: dict[str, Any] = {}
         self.urls: dict[str, str] = {}
         self._progress: dict[str, _ReplayProgress] = {}
@@ -387,10 +397,19 @@ class LiveController(QObject):
             return None
         for name, source in self.sources.items():
             source.report_to(self.live.store.source(name))
-        if not len(self.queue):
+        decoder = self.decoder
+        if not len(self.queue) and (decoder is None or not decoder.busy):
             return None
         try:
-            up = self.live.pump(self.queue, MAX_PER_PUMP)
+            if decoder is None:
+                up = self.live.pump(self.queue, MAX_PER_PUMP)
+            else:
+                # Applies the batch the child decoded since the last tick (if any),
+                # then hands it what arrived since: never waits for the child.
+                result = decoder.pump(self.queue, MAX_PER_PUMP)
+                if result is None:
+                    return None
+                up = self.live.apply(result)
         except Exception:  # pragma: no cover - a bug must not stop the viewer
             log.exception("live status: applying a batch failed")
             return None
@@ -448,6 +467,8 @@ class LiveController(QObject):
             if not source.join(3.0):
                 log.warning("feed %s did not stop within 3 s", source.name)
         self.sources.clear()
+        if self.decoder is not None:
+            self.decoder.close()
         self.live.close()
 
 

@@ -8,7 +8,9 @@ table rows, labels and the camera, never at mocks.
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -196,6 +198,53 @@ def test_selecting_an_element_and_toggling_what_if_shows_the_impact(
 
     qtbot.mouseClick(panel.trace_button, Qt.MouseButton.LeftButton)
     assert live.trace_element == ("power", tid)
+
+
+def test_messages_are_decoded_in_the_child_process_and_reach_the_overlay(
+    make_window, qtbot, fresh_sample_scene
+) -> None:
+    window = make_window(fresh_sample_scene)
+    show(window, qtbot)
+    ctl = window.live.controller
+    decoder = ctl.decoder
+    assert decoder is not None
+    qtbot.waitUntil(lambda: decoder.ready, timeout=30_000)  # the viewer never waits
+    proc = decoder.process
+    assert proc.is_alive() and proc.pid != os.getpid()
+    maps = Path(f"/proc/{proc.pid}/maps")
+    if maps.exists():  # Linux: the child loaded neither Qt nor VTK (a lean spawn)
+        libs = maps.read_text()
+        assert "Qt6" not in libs and "vtk" not in libs.lower()
+    tid, served = radial_transformer(fresh_sample_scene)
+    others = [e for e in ctl.live.store.networks["water"]][:100]
+    n = ctl.pumps
+    ctl.queue.put_many(  # more than a small batch: this one goes to the child
+        [
+            *(status(e, "ok", network="water") for e in others),
+            status(tid, "fault", message="transformer trip", value=12.5, unit="kV"),
+            RawMessage("alatau/power/NO-SUCH/status", b'{"status": "ok"}', time.time(), "x"),
+            RawMessage("alatau/power/P-SUP-220/status", b"{oops", time.time(), "x"),
+        ]
+    )
+    wait_pumped(qtbot, window, n)
+    assert ctl.last_update.accepted == len(others) + 1
+    assert decoder.stats.batches == 1 and decoder.stats.local_batches == 0
+    assert decoder.fallback_reason is None
+    store = ctl.live.store
+    assert store.status_of("power", tid) == "fault"
+    row = store.row("power", tid)
+    assert (store.value[row], store.unit[row], store.text[row]) == (12.5, "kV", "transformer trip")
+    assert dict(store.stats["x"].rejected) == {"unknown element": 1, "malformed json": 1}
+    assert ("power", tid) in ctl.live.alarms.active
+    assert set(ctl.live.without_supply("power")) == served
+    buildings = fresh_sample_scene.layers["Buildings"]
+    dark = {
+        str(buildings.table["id"][r])
+        for r in np.flatnonzero(np.all(buildings.colors == LOSS_COLORS["power"], axis=1))
+    }
+    assert dark == served
+    window.close()  # the scene's controller closes its decode process with it
+    assert not proc.is_alive()
 
 
 def test_five_thousand_messages_in_one_turn_make_at_most_one_render(
