@@ -99,6 +99,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.plotter.interactor)
         # Terrain style keeps the horizon level: left-drag orbits, Shift+drag pans.
         self.plotter.enable_terrain_style(mouse_wheel_zooms=True, shift_pans=True)
+        self._vtk_renders = 0  # VTK renders done, to see whether a repaint drew
+        self._render_tag = self.plotter.render_window.AddObserver("EndEvent", self._count_render)
         self.scheduler = RenderScheduler(self._render, self)
         self.scheduler.rendered.connect(self._on_rendered)
         self.flight = CameraFlight(lambda: self.plotter.camera, self.scheduler.request, self)
@@ -820,9 +822,18 @@ class MainWindow(QMainWindow):
             # pyvista's render() draws twice through pyvistaqt's GL widget (an explicit
             # Render, then the paint it triggers); a synchronous repaint draws once,
             # which halves the cost of every frame the scheduler asks for.
+            before = self._vtk_renders
             widget.repaint()
+            if self._vtk_renders == before:
+                # Qt defers a repaint that comes less than a screen refresh after the
+                # window's last one: nothing was drawn, so draw now (a render asked
+                # for must show the current model, e.g. a fault that just arrived).
+                self.plotter.render()
         else:
             self.plotter.render()
+
+    def _count_render(self, *_: Any) -> None:
+        self._vtk_renders += 1
 
     def _on_interaction_start(self, *_: Any) -> None:
         """While the camera moves: no FXAA (~40% of a frame on llvmpipe) and, for big
@@ -863,6 +874,7 @@ class MainWindow(QMainWindow):
         for obs in self._observers:
             self.plotter.iren.remove_observer(obs)
         self._observers.clear()
+        self.plotter.render_window.RemoveObserver(self._render_tag)
         self.flight.finish()
         self.scheduler.stop()
         self._teardown_scene()
