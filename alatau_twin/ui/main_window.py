@@ -822,13 +822,7 @@ class MainWindow(QMainWindow):
             # pyvista's render() draws twice through pyvistaqt's GL widget (an explicit
             # Render, then the paint it triggers); a synchronous repaint draws once,
             # which halves the cost of every frame the scheduler asks for.
-            before = self._vtk_renders
             widget.repaint()
-            if self._vtk_renders == before:
-                # Qt defers a repaint that comes less than a screen refresh after the
-                # window's last one: nothing was drawn, so draw now (a render asked
-                # for must show the current model, e.g. a fault that just arrived).
-                self.plotter.render()
         else:
             self.plotter.render()
 
@@ -856,7 +850,18 @@ class MainWindow(QMainWindow):
             self.first_frame.emit(time.perf_counter() - self._t_created)
 
     def render_now(self) -> float:
-        return self.scheduler.render_now()
+        """Render at once; the frame shows the model as it is now when this returns.
+
+        Qt defers a repaint that comes less than a screen refresh after the window's
+        last one, and then nothing is drawn until the next event-loop turn. Scheduled
+        frames can wait for that paint (forcing one here would draw twice); a caller of
+        ``render_now`` (screenshots, tests, a flight's last frame) cannot.
+        """
+        before = self._vtk_renders
+        seconds = self.scheduler.render_now()
+        if self._vtk_renders == before and self.plotter.interactor.isVisible():
+            self.plotter.render()
+        return seconds
 
     # ------------------------------------------------------------------ settings
     def _restore_layout(self) -> None:
