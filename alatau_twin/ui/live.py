@@ -264,11 +264,17 @@ class AlarmBadge(QToolButton):
                 style = "background:#f5a623; color:#1b1b1b; border-radius:3px; padding:0 6px;"
             else:
                 style = "background:#9c5ce6; color:white; border-radius:3px; padding:0 6px;"
-        self.setStyleSheet(f"QToolButton {{ {style} font-weight: bold; }}")
-        self.setToolTip(
+        # Called on every pump: a style sheet set again, even unchanged, re-polishes the
+        # button and re-lays out the status bar (a repaint of the window each time).
+        sheet = f"QToolButton {{ {style} font-weight: bold; }}"
+        if sheet != self.styleSheet():
+            self.setStyleSheet(sheet)
+        tip = (
             f"critical {counts.get('critical', 0)}, warning {counts.get('warning', 0)}, "
             f"info {counts.get('info', 0)}; unacknowledged {unack}. Click for the Alarms panel."
         )
+        if tip != self.toolTip():
+            self.setToolTip(tip)
 
 
 # ---------------------------------------------------------------------------------
