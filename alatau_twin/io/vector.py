@@ -105,10 +105,7 @@ def _read_features(path: Path, layer: str | int | None = None) -> tuple[np.ndarr
             raise ValueError(f"GeoParquet encoding {info['encoding']!r} is not supported (WKB)")
         # GeoParquet: an absent "crs" means OGC:CRS84; an explicit null means unknown.
         crs = info["crs"] if "crs" in info else "OGC:CRS84"
-        geoms = shapely.from_wkb(_arrow_column(table.column(col)))
-        cols = {
-            name: _arrow_column(table.column(name)) for name in table.column_names if name != col
-        }
+        geoms, cols = _arrow_features(table, col)
     else:
         arrow = _read_ogr_arrow(path, layer)
         if arrow is not None:
@@ -135,8 +132,6 @@ def _read_ogr_arrow(
     Anything it cannot do (an old GDAL, a driver without Arrow support, a broken file)
     falls back to the row API, which then reports a broken file as before.
     """
-    import shapely
-
     try:
         from pyogrio.raw import read_arrow
 
@@ -146,13 +141,22 @@ def _read_ogr_arrow(
     geom_col = meta.get("geometry_name") or "wkb_geometry"
     if geom_col not in table.column_names:
         return None
+    geoms, cols = _arrow_features(table, geom_col)
+    return meta.get("crs"), geoms, cols
+
+
+def _arrow_features(table: Any, geom_col: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(geometries, attribute columns) of an Arrow table with a WKB geometry column,
+    as GeoParquet files and GDAL's Arrow stream both deliver them."""
+    import shapely
+
     geoms = shapely.from_wkb(_arrow_column(table.column(geom_col)))
     cols = {
         str(name): _arrow_column(table.column(name))
         for name in table.column_names
         if name != geom_col
     }
-    return meta.get("crs"), geoms, cols
+    return geoms, cols
 
 
 def _arrow_column(column: Any) -> np.ndarray:
