@@ -301,8 +301,7 @@ class DecodeWorker:
         limit = self.store.now_limit() if now_limit is None else now_limit
         pre: list[ApplyResult] = self.flush() if self._in_flight is not None else []
         t0 = time.perf_counter()
-        # Tuples: a dataclass instance pickles several times slower.
-        raws = [(r.topic, r.payload, r.received, r.source) for r in batch]
+        raws = _as_tuples(batch)
         if self.ready:
             try:
                 self._send_state()
@@ -321,7 +320,7 @@ class DecodeWorker:
         """Decode and apply ``batch`` here, and have the child decode it as well, so
         that its state moves with the store's (no resync before the next batch)."""
         limit = self.store.now_limit()
-        raws = [(r.topic, r.payload, r.received, r.source) for r in batch]
+        raws = _as_tuples(batch)
         mirror = self.ready
         if mirror:
             try:
@@ -501,6 +500,12 @@ def _main_module_hidden() -> Iterator[None]:
         main.__dict__.update(saved)
         if "__spec__" not in saved:
             del main.__spec__
+
+
+def _as_tuples(batch: Sequence[RawMessage]) -> list[RawTuple]:
+    """Raw messages as plain tuples for the pipe: a dataclass instance pickles several
+    times slower."""
+    return [(r.topic, r.payload, r.received, r.source) for r in batch]
 
 
 def _end(proc: Any, timeout: float) -> None:
