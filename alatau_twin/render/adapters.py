@@ -257,10 +257,10 @@ class VtkTerrainLayer(VtkLayer):
         self._set_visibility(self.layer.visible)
 
     def _set_visibility(self, visible: bool) -> None:
-        lod = getattr(self, "lod", False) and getattr(self, "lod_actor", None) is not None
+        lod = self.lod and self.lod_actor is not None
         for actor in self.actors:
             actor.SetVisibility(bool(visible) and not lod)
-        if getattr(self, "lod_actor", None) is not None:
+        if self.lod_actor is not None:
             self.lod_actor.SetVisibility(bool(visible) and lod)
 
     def close(self) -> None:

@@ -72,11 +72,6 @@ def style_text(
     prop.SetShadowOffset(1, -1)
 
 
-def _hex(color: str) -> tuple[float, float, float]:
-    c = color.lstrip("#")
-    return (int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255)
-
-
 class _Polys2D:
     """Filled 2D polygons in pixels with per-vertex RGBA (gradients for free)."""
 
@@ -430,8 +425,3 @@ class PresentationOverlay:
         self._kpi_actors(0)
         for t in (self.title, self.caption, self.date, self.date_note):
             self.renderer.RemoveViewProp(t)
-
-
-def hex_rgb(color: str) -> tuple[float, float, float]:
-    """'#rrggbb' -> floats (for callers styling their own text)."""
-    return _hex(color)
