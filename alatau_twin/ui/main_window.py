@@ -95,12 +95,10 @@ class MainWindow(QMainWindow):
 
         # The viewport. auto_update=False: no 5 Hz timer re-rendering an idle scene.
         self.plotter = Viewport(self, auto_update=False, multi_samples=0)
-        self.plotter.setObjectName("viewport")
+        self.plotter.interactor.setObjectName("viewport")
         self.setCentralWidget(self.plotter.interactor)
         # Terrain style keeps the horizon level: left-drag orbits, Shift+drag pans.
         self.plotter.enable_terrain_style(mouse_wheel_zooms=True, shift_pans=True)
-        self._vtk_renders = 0  # VTK renders done, to see whether a repaint drew
-        self._render_tag = self.plotter.render_window.AddObserver("EndEvent", self._count_render)
         self.scheduler = RenderScheduler(self._render, self)
         self.scheduler.rendered.connect(self._on_rendered)
         self.flight = CameraFlight(lambda: self.plotter.camera, self.scheduler.request, self)
@@ -112,7 +110,6 @@ class MainWindow(QMainWindow):
 
         # Files dropped anywhere on the window are added as layers (not pyvistaqt's own
         # drop handler, which would add raw meshes outside the scene model).
-        self.plotter.setAcceptDrops(False)
         self.setAcceptDrops(True)
         self._build_status_bar()
         self._build_messages()
@@ -141,7 +138,9 @@ class MainWindow(QMainWindow):
         self.scene_view = SceneView(
             self.plotter, scene, get_theme(self.theme_name), request_render=self.scheduler.request
         )
-        self.controller = ViewportController(self.plotter.interactor, self.scene_view, self)
+        self.controller = ViewportController(
+            self.plotter.interactor, self.scene_view, self, events=self.plotter.surface
+        )
         self.controller.readout.connect(self.readout_label.setText)
         self.controller.measured.connect(self._on_measured)
         self.controller.picked.connect(self._on_picked)
@@ -817,17 +816,7 @@ class MainWindow(QMainWindow):
     def _render(self) -> None:
         # Programmatic camera moves (flights, presets) need fresh clipping planes too.
         self.plotter.renderer.ResetCameraClippingRange()
-        widget = self.plotter.interactor
-        if widget.isVisible() and widget.updatesEnabled():
-            # pyvista's render() draws twice through pyvistaqt's GL widget (an explicit
-            # Render, then the paint it triggers); a synchronous repaint draws once,
-            # which halves the cost of every frame the scheduler asks for.
-            widget.repaint()
-        else:
-            self.plotter.render()
-
-    def _count_render(self, *_: Any) -> None:
-        self._vtk_renders += 1
+        self.plotter.render()  # one VTK render, shown at once (ui/gl_viewport.py)
 
     def _on_interaction_start(self, *_: Any) -> None:
         """While the camera moves: no FXAA (~40% of a frame on llvmpipe) and, for big
@@ -850,18 +839,8 @@ class MainWindow(QMainWindow):
             self.first_frame.emit(time.perf_counter() - self._t_created)
 
     def render_now(self) -> float:
-        """Render at once; the frame shows the model as it is now when this returns.
-
-        Qt defers a repaint that comes less than a screen refresh after the window's
-        last one, and then nothing is drawn until the next event-loop turn. Scheduled
-        frames can wait for that paint (forcing one here would draw twice); a caller of
-        ``render_now`` (screenshots, tests, a flight's last frame) cannot.
-        """
-        before = self._vtk_renders
-        seconds = self.scheduler.render_now()
-        if self._vtk_renders == before and self.plotter.interactor.isVisible():
-            self.plotter.render()
-        return seconds
+        """Render at once; the frame shows the model as it is now when this returns."""
+        return self.scheduler.render_now()
 
     # ------------------------------------------------------------------ settings
     def _restore_layout(self) -> None:
@@ -879,7 +858,6 @@ class MainWindow(QMainWindow):
         for obs in self._observers:
             self.plotter.iren.remove_observer(obs)
         self._observers.clear()
-        self.plotter.render_window.RemoveObserver(self._render_tag)
         self.flight.finish()
         self.scheduler.stop()
         self._teardown_scene()

@@ -34,9 +34,20 @@ class ViewportController(QObject):
     CLICK_SLOP_PX = 4
     HOVER_INTERVAL_S = 0.05
 
-    def __init__(self, widget: QWidget, scene_view: SceneView, parent: QObject | None = None):
+    def __init__(
+        self,
+        widget: QWidget,
+        scene_view: SceneView,
+        parent: QObject | None = None,
+        *,
+        events: QObject | None = None,
+    ):
+        """``widget`` gives the viewport's geometry; ``events`` is the object its mouse
+        events arrive at (the native GL window inside the widget), the widget itself if
+        not given."""
         super().__init__(parent)
         self.widget = widget
+        self.events = events if events is not None else widget
         self.view = scene_view
         self.measuring = False
         self.measure_points: list[tuple[float, float, float]] = []
@@ -44,7 +55,7 @@ class ViewportController(QObject):
         self._press: QPoint | None = None
         self._last_hover = 0.0
         widget.setMouseTracking(True)
-        widget.installEventFilter(self)
+        self.events.installEventFilter(self)
 
     # -- coordinates ---------------------------------------------------------------
     def to_display(self, pos: QPoint) -> tuple[float, float]:
@@ -58,7 +69,7 @@ class ViewportController(QObject):
 
     # -- events --------------------------------------------------------------------
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is not self.widget:
+        if obj is not self.events:
             return False
         etype = event.type()
         if etype == QEvent.Type.MouseButtonPress:
@@ -156,7 +167,7 @@ class ViewportController(QObject):
 
     def close(self) -> None:
         QToolTip.hideText()
-        self.widget.removeEventFilter(self)
+        self.events.removeEventFilter(self)
 
 
 def building_height_text(view: SceneView, layer_name: str, row: int) -> str:

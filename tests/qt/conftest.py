@@ -1,7 +1,7 @@
 """Qt fixtures: real windows under Xvfb, and a teardown that fails on leaks.
 
 Like napari's ``make_napari_viewer``: the fixture owns every window it makes, closes
-them, and then checks that no QtInteractor is left open and no top-level window is
+them, and then checks that no 3D viewport is left open and no top-level window is
 left visible, so a test that leaks GL contexts or widgets fails where it leaked.
 """
 
@@ -14,10 +14,10 @@ import pytest
 
 
 def _open_interactors() -> list[object]:
-    from pyvistaqt import QtInteractor
+    from alatau_twin.ui.gl_viewport import Viewport
 
     gc.collect()
-    return [o for o in gc.get_objects() if isinstance(o, QtInteractor) and not o._closed]
+    return [o for o in gc.get_objects() if isinstance(o, Viewport) and not o._closed]
 
 
 @pytest.fixture()
@@ -46,7 +46,7 @@ def make_window(qtbot, qapp, tmp_path):
         window.deleteLater()
     qapp.processEvents()
     leaked = len(_open_interactors()) - before
-    assert leaked == 0, f"{leaked} QtInteractor(s) left open"
+    assert leaked == 0, f"{leaked} viewport(s) left open"
     # Qt's shared tooltip label fades out on a timer after hideText(): not a leak.
     visible = [
         w for w in qapp.topLevelWidgets() if w.isVisible() and w.objectName() != "qtooltip_label"

@@ -99,7 +99,7 @@ def test_mouse_drag_orbits_and_wheel_zooms(make_window, qtbot, sample_scene) -> 
 
     window = make_window(sample_scene)
     _show(window, qtbot)
-    widget = window.plotter.interactor
+    widget = window.plotter.surface  # the native GL window receives the input
     cam = window.plotter.camera
     before = np.array(cam.position)
     cx, cy = widget.width() // 2, widget.height() // 2

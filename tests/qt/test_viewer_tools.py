@@ -48,7 +48,7 @@ def test_clicking_a_building_shows_its_id_and_basis_in_the_inspector(
     _ready(window, qtbot)
     row, top = _roof(fresh_sample_scene, "Iconic Tower")
     qtbot.mouseClick(
-        window.plotter.interactor, Qt.MouseButton.LeftButton, pos=_widget_point(window, top)
+        window.plotter.surface, Qt.MouseButton.LeftButton, pos=_widget_point(window, top)
     )
     assert fresh_sample_scene.selection.layer == "Buildings"
     assert fresh_sample_scene.selection.rows == (row,)
@@ -62,7 +62,7 @@ def test_clicking_a_building_shows_its_id_and_basis_in_the_inspector(
     adapter = window.scene_view.adapters["Buildings"]
     assert (adapter.mesh.cell_data["rgb"][adapter._feature == row] == [255, 40, 160]).all()
     # A click on empty sky clears the selection.
-    qtbot.mouseClick(window.plotter.interactor, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    qtbot.mouseClick(window.plotter.surface, Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
     assert not fresh_sample_scene.selection
     assert "Click a building" in window.inspector.title.text()
 
@@ -145,7 +145,7 @@ def test_screenshot_has_the_asked_size_and_shows_the_scene(
 def test_hover_reads_out_utm_latlon_and_elevation(make_window, qtbot, sample_scene) -> None:
     window = make_window(sample_scene)
     _ready(window, qtbot)
-    widget = window.plotter.interactor
+    widget = window.plotter.surface
     window.controller._last_hover = 0.0
     qtbot.mouseMove(widget, QPoint(widget.width() // 2, widget.height() // 2 + 60))
     qtbot.waitUntil(lambda: "UTM 43N" in window.readout_label.text(), timeout=3000)
@@ -163,7 +163,7 @@ def test_measure_two_points_gives_horizontal_vertical_and_3d(
     ground = top.copy()
     ground[0] += 400.0
     ground[2] = float(sample_scene.terrain.grid.elevation_at(ground[0], ground[1]))
-    widget = window.plotter.interactor
+    widget = window.plotter.surface
     hits = []
     window.controller.picked.connect(hits.append)
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=_widget_point(window, top))
