@@ -410,6 +410,8 @@ class VtkBuildingLayer(VtkMeshLayer):
         self.lod = False
         self.sun_direction: np.ndarray | None = None
         self.ground: Any = None  # callable (x, y) -> drawn ground z, for shadows
+        self._shadows_held = False  # hidden and not recomputed (camera flights)
+        self._shadows_stale = False  # geometry moved while held
         # Planned, not started buildings as translucent ghosts (built on first need).
         self.ghosts = GhostOverlay(self)
 
@@ -431,8 +433,30 @@ class VtkBuildingLayer(VtkMeshLayer):
                 self.shadow_actor.SetVisibility(False)
             return
         self._ensure_shadow_mesh()
+        if self._shadows_held:
+            self._shadows_stale = True
+            return
         self._update_shadow_points()
         self.shadow_actor.SetVisibility(bool(self.layer.visible))
+
+    def hold_shadows(self, held: bool) -> None:
+        """Hide the shadows and stop recomputing them (True), or bring them back up to
+        date (False).
+
+        A presenter's flight through the city's growth moves roofs every frame, and
+        recasting every wall's shadow cost ~33 ms a frame on the sample (half of a
+        15 frames/s budget) for a mesh that is hidden while the camera moves anyway.
+        """
+        self._shadows_held = bool(held)
+        if self.shadow_actor is None:
+            return
+        if held:
+            self.shadow_actor.SetVisibility(False)
+            return
+        if self._shadows_stale and self.sun_direction is not None:
+            self._update_shadow_points()
+        self._shadows_stale = False
+        self.shadow_actor.SetVisibility(bool(self.layer.visible) and self.sun_direction is not None)
 
     def _ensure_shadow_mesh(self) -> None:
         if self.shadow_actor is not None:
@@ -546,12 +570,17 @@ class VtkBuildingLayer(VtkMeshLayer):
             self.lod_actor.SetVisibility(bool(visible) and lod)
             self.lod_actor.GetProperty().SetOpacity(self.actors[0].GetProperty().GetOpacity())
         if self.shadow_actor is not None:
-            self.shadow_actor.SetVisibility(bool(visible) and self.sun_direction is not None)
+            self.shadow_actor.SetVisibility(
+                bool(visible) and self.sun_direction is not None and not self._shadows_held
+            )
 
     def _on_geometry(self) -> None:
         super()._on_geometry()
         if self.shadow_actor is not None and self.sun_direction is not None:
-            self._update_shadow_points()
+            if self._shadows_held:
+                self._shadows_stale = True
+            else:
+                self._update_shadow_points()
 
     def _on_colors(self, rows: Any) -> None:
         super()._on_colors(rows)

@@ -59,7 +59,7 @@ def test_presentation_mode_shows_slides_full_screen_and_esc_restores(
         "EndEvent", lambda *_: seen.append(_camera(window)[0])
     )
     with qtbot.waitSignal(presenter.arrived, timeout=15000) as blocker:
-        qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Right)
+        qtbot.keyClick(window.plotter.surface, Qt.Key.Key_Right)
         assert presenter.moving
     window.plotter.render_window.RemoveObserver(tag)
     assert blocker.args == [1]
@@ -75,10 +75,10 @@ def test_presentation_mode_shows_slides_full_screen_and_esc_restores(
     assert image.std() > 15
 
     # Left goes back; PageDown forward (jump to the end of the flight to keep it short).
-    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Left)
+    qtbot.keyClick(window.plotter.surface, Qt.Key.Key_Left)
     presenter.finish()
     assert presenter.index == 0
-    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_PageDown)
+    qtbot.keyClick(window.plotter.surface, Qt.Key.Key_PageDown)
     presenter.finish()
     assert presenter.index == 1
 
@@ -88,7 +88,7 @@ def test_presentation_mode_shows_slides_full_screen_and_esc_restores(
     assert float(presenter.overlay.content["kpis"]["Network availability"].rstrip("%")) < 100
 
     # Esc: the window comes back as it was, camera and colours included.
-    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.plotter.surface, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=3000)
     assert not presenter.active and presenter.overlay is None
     assert _visible_docks(window) == docks_before
@@ -127,7 +127,7 @@ def test_camera_tour_plays_to_the_end(make_window, qtbot, presenting_scene) -> N
     pos, _ = _camera(window)
     assert np.allclose(pos, deck[2].camera.position)
     assert window.presenter.motion_frames >= 1
-    qtbot.keyClick(window.plotter.interactor, Qt.Key.Key_Escape)
+    qtbot.keyClick(window.plotter.surface, Qt.Key.Key_Escape)
     assert not window.isFullScreen()
 
 
@@ -182,43 +182,52 @@ def test_saved_language_applies_to_a_new_window(make_window, qtbot, tmp_path) ->
     assert window.language_actions["kk"].isChecked()
 
 
-def test_frames_are_opaque_without_the_alpha_clear(make_window, qtbot, presenting_scene) -> None:
-    """The viewport skips pyvistaqt's per-frame alpha clear (a full-window pass on
-    llvmpipe), which is only right if every pixel it shows is opaque already: the
-    sky, the terrain, translucent planned-building ghosts and the overlay text."""
+def test_the_screen_shows_each_frame_full_window_even_when_drawn_smaller(
+    make_window, qtbot, presenting_scene
+) -> None:
+    """The viewport is a native GL window (ui/gl_viewport.py): what a user sees is what
+    the window's swap put on the X screen, read back here from the display server. A
+    still frame must match VTK's own image, and a frame drawn at reduced resolution
+    (slide transitions) must still fill the whole window, scaled up."""
     window = make_window(presenting_scene)
     window.show()
     qtbot.waitExposed(window)
     presenter = window.presenter
-    growing = next(i for i, s in enumerate(presenter.deck.slides) if s.date)
-    presenter.enter(growing)  # a dated slide: ghosts of planned buildings are shown
+    presenter.enter(1)
     presenter.finish()
+    qtbot.waitUntil(window.plotter.surface.isExposed, timeout=5000)  # full screen now
     window.render_now()
-    alpha = _widget_framebuffer_alpha(window.plotter.interactor)
-    assert alpha.size > 10_000
-    assert alpha.min() == 255, f"{int((alpha < 255).sum())} of {alpha.size} pixels not opaque"
+    vtk_image = np.asarray(window.plotter.screenshot(None, return_img=True))[..., :3]
+    window.render_now()  # the screenshot rendered off the window: show a frame again
+    shown = _on_screen(window)
+    assert shown.shape == vtk_image.shape
+    assert shown.std() > 15, "the window shows no picture"
+    diff = np.abs(shown.astype(int) - vtk_image.astype(int)).mean()
+    assert diff < 3, f"the screen differs from VTK's frame by {diff:.1f} on average"
+
+    # A transition frame: VTK draws at a fraction of the window, the copy scales it up.
+    rw = window.plotter.render_window
+    full = tuple(rw.GetSize())
+    rw.SetSize(full[0] // 3, full[1] // 3)
+    try:
+        window.plotter.render()
+        small = _on_screen(window)
+    finally:
+        rw.SetSize(*full)
+    h, w = small.shape[:2]
+    for corner in (small[: h // 8, : w // 8], small[-h // 8 :, -w // 8 :]):
+        assert corner.mean() > 20, "a corner of the window stayed black: the frame was not scaled"
+    assert np.abs(small.astype(int) - shown.astype(int)).mean() < 25  # the same view, blurrier
     presenter.leave()
 
 
-def _widget_framebuffer_alpha(widget) -> np.ndarray:
-    """The alpha channel of what the QOpenGLWidget hands Qt to compose (its FBO)."""
-    import ctypes
+def _on_screen(window) -> np.ndarray:
+    """The viewport's pixels as the display server has them (RGB, top row first)."""
+    from PySide6.QtGui import QImage
 
-    from PySide6.QtGui import QOpenGLContext
-
-    widget.makeCurrent()
-    ctx = QOpenGLContext.currentContext()
-
-    def gl(name: str, *argtypes):
-        return ctypes.CFUNCTYPE(None, *argtypes)(int(ctx.getProcAddress(name.encode())))
-
-    bind = gl("glBindFramebuffer", ctypes.c_uint, ctypes.c_uint)
-    read = gl("glReadPixels", *(ctypes.c_int,) * 4, ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p)
-    w = round(widget.width() * widget.devicePixelRatioF())
-    h = round(widget.height() * widget.devicePixelRatioF())
-    buf = np.zeros((h, w, 4), np.uint8)
-    bind(0x8CA8, widget.defaultFramebufferObject())  # GL_READ_FRAMEBUFFER
-    read(0, 0, w, h, 0x1908, 0x1401, buf.ctypes.data)  # GL_RGBA, GL_UNSIGNED_BYTE
-    widget.doneCurrent()
-    assert buf[..., :3].std() > 15  # a picture was read, not an empty buffer
-    return buf[..., 3]
+    surface = window.plotter.surface
+    pixmap = surface.screen().grabWindow(surface.winId())
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_RGB888)
+    w, h = image.width(), image.height()
+    data = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
+    return data.reshape(h, image.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()
