@@ -222,7 +222,8 @@ class AlarmsDock(QDockWidget):
         self._dirty = {"alarms": True, "log": True, "sources": True}
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._tick)
+        self._last_refresh = 0.0
         self._timer.start()
         self.live.alarms.changed.connect(self._on_alarms_changed)
         controller.updated.connect(self._on_updated)
@@ -263,8 +264,16 @@ class AlarmsDock(QDockWidget):
         self.tabs.setCurrentIndex({"alarms": 0, "log": 1, "sources": 2}.get(which, 0))
         self.refresh(force=True)
 
+    def _tick(self) -> None:
+        # While the 3D view moves, at most one redraw a second (LiveController.busy).
+        busy = self.controller.is_busy()
+        if busy and time.perf_counter() - self._last_refresh < self.controller.BUSY_REFRESH_S:
+            return
+        self.refresh()
+
     def refresh(self, force: bool = False) -> None:
         """Redraw what changed (only the visible tab's heavy tables)."""
+        self._last_refresh = time.perf_counter()
         current = self.tabs.currentIndex()
         if self._dirty["alarms"] or force:
             self._dirty["alarms"] = False

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import time
 from typing import Any
 
 import pyvista
@@ -198,6 +199,8 @@ class Viewport(BasePlotter):
         BasePlotter.__init__(self, **kwargs)
         self._closed = False
         self._size = (0, 0)  # the window's size in device pixels, as VTK last heard it
+        self._pose: tuple[float, ...] = ()  # the camera at the last frame
+        self._moved_at = -1e9  # perf_counter() of the last frame whose camera moved
         self._wheel_delta = 0
         self._last_pos = (0.0, 0.0)
         self.surface = GLSurface(self)
@@ -294,6 +297,11 @@ class Viewport(BasePlotter):
         rw = self.ren_win
         if not self._on_window or (rw.GetDoubleBuffer() and not rw.GetSwapBuffers()):
             return
+        cam = self.renderer.GetActiveCamera()
+        pose = cam.GetPosition() + cam.GetFocalPoint() + cam.GetViewUp() + (cam.GetViewAngle(),)
+        if pose != self._pose:
+            self._pose = pose
+            self._moved_at = time.perf_counter()
         if QOpenGLContext.currentContext() is not self._context:
             return
         self._blit()
@@ -346,6 +354,17 @@ class Viewport(BasePlotter):
         self.ren_win.SetDPI(round(72 * self.surface.devicePixelRatio()))
         if request and self.surface.isExposed():
             self.surface.requestUpdate()
+
+    MOVING_WINDOW_S = 0.3
+
+    def moving(self) -> bool:
+        """True while the camera moves on screen (a drag, a flight, a tour, an orbit):
+        a frame with a new camera was shown less than ``MOVING_WINDOW_S`` ago.
+
+        Other views (charts, tables) refresh less often then, so the 3D frames keep
+        their rate; see ``LiveController.busy``.
+        """
+        return time.perf_counter() - self._moved_at < self.MOVING_WINDOW_S
 
     def make_opaque(self) -> None:
         """Opaque backgrounds in every renderer (call again after adding renderers), so

@@ -100,6 +100,7 @@ class LiveChartsDock(QDockWidget):
         self._apply_palette()
 
         self._dirty = True
+        self._last_refresh = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
@@ -141,13 +142,19 @@ class LiveChartsDock(QDockWidget):
         self._tick()
 
     def _tick(self) -> None:
-        if self._dirty and self.isVisible():
-            self.refresh()
+        if not (self._dirty and self.isVisible()):
+            return
+        # While the 3D view moves, at most one redraw a second (LiveController.busy).
+        busy = self.controller.is_busy()
+        if busy and time.perf_counter() - self._last_refresh < self.controller.BUSY_REFRESH_S:
+            return
+        self.refresh()
 
     # -- drawing -----------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraw all three plots from the model."""
         self._dirty = False
+        self._last_refresh = time.perf_counter()
         self._draw_value()
         times, counts = self.live.timeline.arrays()
         top = 0

@@ -432,3 +432,33 @@ def test_the_mqtt_dialog_turns_its_fields_into_a_feed(make_window, qtbot, sample
         True,
     )
     dialog.deleteLater()
+
+
+def test_while_the_camera_moves_the_feed_is_applied_in_bigger_batches_and_nothing_is_lost(
+    make_window, qtbot, fresh_sample_scene
+) -> None:
+    """An orbiting camera (a drag, a flight) makes the viewport 'moving': the pump then
+    applies at most every BUSY_PUMP_S, the messages wait in the queue, and once the
+    camera stops every message has been applied."""
+    window = make_window(fresh_sample_scene)
+    show(window, qtbot)
+    ctl = window.live.controller
+    tid, _served = radial_transformer(fresh_sample_scene)
+    qtbot.waitUntil(lambda: not window.plotter.moving(), timeout=2000)  # the first frames
+    cam = window.plotter.camera
+    applied_at: list[float] = []
+    ctl.updated.connect(lambda _up: applied_at.append(time.perf_counter()))
+    before = ctl.live.store.source("test").accepted
+    sent = 0
+    end = time.perf_counter() + 2.0
+    while time.perf_counter() < end:  # orbit one frame per turn, feeding as we go
+        ctl.queue.put_many([status(tid, "ok", value=float(sent))])
+        sent += 1
+        cam.azimuth += 0.5
+        window.render_now()
+        assert window.plotter.moving()
+        qtbot.wait(20)
+    gaps = np.diff(applied_at)
+    assert len(gaps) >= 3 and gaps.min() >= ctl.BUSY_PUMP_S * 0.9, gaps
+    qtbot.waitUntil(lambda: not window.plotter.moving(), timeout=2000)
+    qtbot.waitUntil(lambda: ctl.live.store.source("test").accepted - before == sent, timeout=5000)
