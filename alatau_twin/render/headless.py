@@ -4,7 +4,7 @@ Why not ``pv.Plotter(off_screen=True)``: importing ``pyvista.plotting`` pulls in
 matplotlib and costs 0.7-0.9 s, a fifth of a 100k-building ``alatau-twin render``.
 :class:`HeadlessPlotter` implements only the part of pyvista's Plotter API the render
 package uses, with the same meaning, so :class:`~alatau_twin.render.scene_view.SceneView`,
-the adapters and the overlays draw into it and into pyvistaqt's ``QtInteractor`` alike.
+the adapters and the overlays draw into it and into the app's ``ui.gl_viewport.Viewport`` alike.
 Which render window VTK creates (EGL or OSMesa) is chosen by
 :func:`alatau_twin.render.offscreen.ensure_headless_backend` before one is made.
 """

@@ -1,8 +1,8 @@
 """The scene drawn into a plotter, off-screen or in the Qt widget (render: no Qt).
 
 ``SceneView`` is the single render adapter for a whole scene: the CLI hands it a
-:class:`~alatau_twin.render.headless.HeadlessPlotter`, the app hands it pyvistaqt's
-``QtInteractor`` (a pyvista plotter), so both paths draw with the same code: it builds
+:class:`~alatau_twin.render.headless.HeadlessPlotter`, the app hands it its
+``ui.gl_viewport.Viewport`` (a pyvista plotter), so both paths draw with the same code: it builds
 VTK actors itself (render/vtkkit.py) and only uses the plotter API both share. It
 creates one adapter per layer, follows layers added or removed, applies camera presets,
 and routes every "something changed" into one ``request_render`` callback that the app

@@ -1,7 +1,7 @@
 """The viewer's main window, wired in one place (ui: Qt).
 
-mnelab-style: the window builds the widgets, hands the pyvistaqt interactor to the shared
-``SceneView`` (the same drawing code the headless render uses) and routes every render
+mnelab-style: the window builds the widgets, hands the 3D viewport (ui/gl_viewport.py)
+to the shared ``SceneView`` (the same drawing code the headless render uses) and routes every render
 request through a ``RenderScheduler``: the viewport renders on request only
 (``auto_update=False``), once per event-loop turn. Widgets read and assign the scene
 model; the scene's signals keep everything else in step.
@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
             self.plotter.iren.add_observer("EndInteractionEvent", self._on_interaction_end),
         ]
 
-        # Files dropped anywhere on the window are added as layers (not pyvistaqt's own
+        # Files dropped anywhere on the window are added as layers (not pyvista's own
         # drop handler, which would add raw meshes outside the scene model).
         self.setAcceptDrops(True)
         self._build_status_bar()
