@@ -56,6 +56,8 @@ FROM_TO_COLUMNS = (
     ("us_node", "ds_node"),
 )
 ID_COLUMNS = ("id", "fid", "asset_id", "name")
+# GeoPackage geometry types of polygon layers: never lines or points by declaration.
+_POLYGON_TYPES = frozenset({"POLYGON", "MULTIPOLYGON", "CURVEPOLYGON", "MULTISURFACE"})
 TYPE_COLUMNS = ("type", "class")
 SOURCE_COLUMNS = ("source", "is_source")
 DIRECTED_COLUMNS = ("oneway", "directed")
@@ -205,6 +207,17 @@ def sniff_network(path: Path) -> bool:
     points, in one layer or two? Reads schemas only (mixed-geometry layers: the
     geometry types), so loading ordinary vector files stays as fast as before."""
     if path.suffix.lower() in (".parquet", ".inp") or not path.exists():
+        return False
+    from alatau_twin.io.gpkg import single_feature_table
+
+    # A GeoPackage with one polygon table and no from/to columns holds no network, as
+    # its schema in SQLite says, without importing pyogrio (and pandas, ~0.6-1.0 s).
+    table = single_feature_table(path)
+    if (
+        table is not None
+        and table.geometry_type in _POLYGON_TYPES
+        and _from_to([name for name, _ in table.fields]) is None
+    ):
         return False
     try:
         import pyogrio
