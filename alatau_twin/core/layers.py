@@ -9,6 +9,7 @@ geometry for an overlay).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -200,6 +201,11 @@ class BuildingLayer(MeshLayer):
     The mesh is built once. Growth over time (construction progress) moves roof
     vertices in place through :meth:`set_progress`, so the renderer only marks the
     points modified.
+
+    ``footprints`` (shapely polygons in scene coordinates, one per feature) may be given
+    as a function that makes them: a reader extrudes straight from the file's
+    coordinates, and the 100k translated geometries (0.1-0.25 s) are then made only if
+    something asks for them (draping, export, measuring), not on the way to a picture.
     """
 
     kind = "buildings"
@@ -210,17 +216,35 @@ class BuildingLayer(MeshLayer):
         mesh: TriangleMesh,
         table: AttributeTable,
         *,
-        footprints: np.ndarray | None = None,
+        footprints: np.ndarray | Callable[[], np.ndarray] | None = None,
         base: np.ndarray | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(name, mesh, table, **kw)
-        self.footprints = footprints
+        self._footprints: np.ndarray | None = None
+        self._make_footprints: Callable[[], np.ndarray] | None = None
+        if callable(footprints):
+            self._make_footprints = footprints
+        else:
+            self._footprints = footprints
         n = len(table)
         self.base = np.zeros(n) if base is None else np.asarray(base, float)
         self.progress = np.ones(n)
         # Full-height z of every point, so progress can be applied and undone exactly.
         self._full_z = mesh.points[:, 2].copy()
+
+    @property
+    def footprints(self) -> np.ndarray | None:
+        """Footprints in scene coordinates, made on first use if given as a function."""
+        if self._make_footprints is not None:
+            self._footprints = self._make_footprints()
+            self._make_footprints = None
+        return self._footprints
+
+    @footprints.setter
+    def footprints(self, value: np.ndarray | None) -> None:
+        self._footprints = value
+        self._make_footprints = None
 
     def set_progress(self, fraction: np.ndarray) -> None:
         """Draw each building at ``fraction`` (0..1) of its height, tops cut flat.

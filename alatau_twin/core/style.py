@@ -120,6 +120,35 @@ _TERRAIN_STOPS: tuple[tuple[float, RGB], ...] = (
 )
 
 
+def unique_text(values: Sequence[Any] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(np.asarray(values).astype(str), return_inverse=True)``, faster for
+    a column of Python strings (and None) as readers give them.
+
+    A text column of 100k values costs ~15 ms to convert to a numpy string array and
+    20-40 ms more to sort; counting distinct values in a dict and sorting only those
+    costs ~10 ms. The result is the same: the same sorted strings (code point order, as
+    numpy sorts them) with the same dtype, and the same inverse.
+    """
+    arr = np.asarray(values)
+    if arr.dtype == object and arr.ndim == 1 and len(arr):
+        seen: dict[Any, int] = {}
+        try:
+            codes = [seen.setdefault(v, len(seen)) for v in arr.tolist()]
+        except TypeError:  # unhashable values: numpy's path turns them into text
+            seen, codes = {0: 0}, []
+        text = ["None" if v is None else v for v in seen]
+        plain = set(map(type, seen)) <= {str, type(None)}
+        # numpy's strings drop trailing NULs, and None and "None" are one string to it:
+        # such (rare) columns take numpy's own path.
+        if plain and len(set(text)) == len(text) and not any(t.endswith("\0") for t in text):
+            order = sorted(range(len(text)), key=text.__getitem__)
+            rank = np.empty(len(order), dtype=np.intp)
+            rank[order] = np.arange(len(order))
+            uniques = np.array([text[i] for i in order], dtype=str)
+            return uniques, rank[np.array(codes, dtype=np.intp)]
+    return np.unique(arr.astype(str), return_inverse=True)
+
+
 def categorical_colors(
     values: Sequence[Any] | np.ndarray,
     mapping: dict[str, RGB] | None = None,
@@ -129,9 +158,8 @@ def categorical_colors(
 
     Vectorised over unique values, so 100k features cost one dict lookup per category.
     """
-    arr = np.asarray(values).astype(str)
-    out = np.empty((arr.shape[0], 3), dtype=np.uint8)
-    uniques, inverse = np.unique(arr, return_inverse=True)
+    uniques, inverse = unique_text(values)
+    out = np.empty((inverse.shape[0], 3), dtype=np.uint8)
     table = np.empty((len(uniques), 3), dtype=np.uint8)
     spare = 0
     for i, u in enumerate(uniques):

@@ -3,7 +3,8 @@
 Whatever pyogrio reads (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, CSV with WKT) and
 GeoParquet (through pyarrow) is reprojected into the scene frame and split by geometry
 type: polygons are extruded as buildings (or draped as areas), lines and points become
-line and point layers. Every repair and
+line and point layers. A plain single-table GeoPackage is read from SQLite directly
+(io/gpkg.py), with the same result and without importing pyogrio. Every repair and
 guess is counted in the layer's report, so ``info`` can say what was measured, inferred
 or defaulted.
 """
@@ -11,13 +12,13 @@ or defaulted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from alatau_twin.core.attributes import AttributeTable
-from alatau_twin.core.extrude import extrude_footprints
 from alatau_twin.core.frame import SceneFrame
 from alatau_twin.core.layers import (
     AreaLayer,
@@ -28,8 +29,9 @@ from alatau_twin.core.layers import (
     PointLayer,
 )
 from alatau_twin.core.mesh import TriangleMesh
-from alatau_twin.core.style import CATEGORY_PALETTE, USE_COLORS, categorical_colors
+from alatau_twin.core.style import CATEGORY_PALETTE, USE_COLORS, categorical_colors, unique_text
 from alatau_twin.io.georef import frame_for_crs
+from alatau_twin.io.gpkg import read_gpkg
 
 STOREY_HEIGHT_M = 3.2
 DEFAULT_HEIGHT_M = 10.0
@@ -66,19 +68,24 @@ def parse_height(value: Any) -> float | None:
 
 
 class _Data:
-    """Attribute columns of the features being read (numpy, no pandas): reading through
-    pyogrio's raw API and pyarrow keeps pandas and geopandas (~0.6 s of imports) off the
-    path from a file to the first frame."""
+    """Attribute columns of the features being read (numpy, no pandas): GeoParquet through
+    pyarrow and plain GeoPackages through SQLite (io/gpkg.py) keep pandas and geopandas
+    (~0.6 s of imports) off the path from a file to the first frame; importing pyogrio,
+    for the other formats, imports them anyway."""
 
-    def __init__(self, cols: dict[str, np.ndarray]) -> None:
+    def __init__(self, cols: dict[str, np.ndarray], one_ring: np.ndarray | None = None) -> None:
         self.cols = cols
         self.n = len(next(iter(cols.values()))) if cols else 0
+        # Per feature, when the reader could tell from the WKB: a MultiPolygon of one
+        # polygon without holes, which the extrusion need not split into parts.
+        self.one_ring = one_ring
 
     def __len__(self) -> int:
         return self.n
 
     def take(self, rows: np.ndarray) -> _Data:
-        out = _Data({k: v[rows] for k, v in self.cols.items()})
+        one_ring = None if self.one_ring is None else self.one_ring[rows]
+        out = _Data({k: v[rows] for k, v in self.cols.items()}, one_ring)
         out.n = int(np.count_nonzero(rows)) if rows.dtype == bool else len(rows)
         return out
 
@@ -88,6 +95,7 @@ def _read_features(path: Path, layer: str | int | None = None) -> tuple[np.ndarr
     picks one layer of a multi-layer file (GeoPackage), default the first."""
     import shapely
 
+    one_ring: np.ndarray | None = None  # see _Data
     if path.suffix.lower() == ".parquet":
         import json
 
@@ -107,8 +115,12 @@ def _read_features(path: Path, layer: str | int | None = None) -> tuple[np.ndarr
         crs = info["crs"] if "crs" in info else "OGC:CRS84"
         geoms, cols = _arrow_features(table, col)
     else:
-        arrow = _read_ogr_arrow(path, layer)
-        if arrow is not None:
+        # A plain single-table GeoPackage is read from SQLite directly: importing
+        # pyogrio imports pandas and geopandas (0.6-1.0 s; see io/gpkg.py).
+        fast = read_gpkg(path) if layer is None and path.suffix.lower() == ".gpkg" else None
+        if fast is not None:
+            crs, geoms, cols, one_ring = fast
+        elif (arrow := _read_ogr_arrow(path, layer)) is not None:
             crs, geoms, cols = arrow
         else:
             from pyogrio.raw import read
@@ -117,7 +129,7 @@ def _read_features(path: Path, layer: str | int | None = None) -> tuple[np.ndarr
             crs = meta.get("crs")
             geoms = shapely.from_wkb(wkb)
             cols = {str(k): np.asarray(v) for k, v in zip(meta["fields"], fields, strict=True)}
-    data = _Data(cols)
+    data = _Data(cols, one_ring)
     data.n = len(geoms)
     return np.asarray(geoms, dtype=object), data, crs
 
@@ -244,13 +256,22 @@ def read_vector(
     if frame is None:
         frame = frame_for(g, src)
     origin = np.array([frame.origin_e, frame.origin_n])
+    # Geometries are moved into the frame per layer kind, below: buildings in the
+    # frame's own CRS are extruded from the file's coordinates (see _buildings).
+    shift: np.ndarray | None = None
     if src.to_epsg() == frame.epsg:
-        g = shapely.transform(g, lambda xy: xy - origin)
+        shift = origin
+
+        def to_local(geoms: np.ndarray) -> np.ndarray:
+            return shapely.transform(geoms, lambda xy: xy - origin)
     else:
         tr = Transformer.from_crs(src, frame.epsg, always_xy=True)
-        g = shapely.transform(
-            g, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])) - origin
-        )
+
+        def to_local(geoms: np.ndarray) -> np.ndarray:
+            return shapely.transform(
+                geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])) - origin
+            )
+
     types = shapely.get_type_id(g)
     layers: list[Layer] = []
     stem = path.name.split(".")[0]
@@ -264,16 +285,18 @@ def read_vector(
             f"points or lines (features {_rows(bad)})"
         )
     if poly.any() and expect == "areas":
-        layers.append(_areas(stem, data.take(poly), g[poly], report))
+        layers.append(_areas(stem, data.take(poly), to_local(g[poly]), report))
     elif poly.any():
-        layers.append(_buildings(stem, data.take(poly), g[poly], report))
+        layers.append(_buildings(stem, data.take(poly), g[poly], report, to_local, shift))
     if line.any():
         layers.append(
-            _lines(f"{stem} lines" if poly.any() else stem, data.take(line), g[line], path)
+            _lines(
+                f"{stem} lines" if poly.any() else stem, data.take(line), to_local(g[line]), path
+            )
         )
     if pts.any():
         name = f"{stem} points" if len(layers) else stem
-        layers.append(_points(name, data.take(pts), g[pts], path))
+        layers.append(_points(name, data.take(pts), to_local(g[pts]), path))
     return layers, frame
 
 
@@ -284,24 +307,155 @@ def _table(data: _Data, prefix: str) -> AttributeTable:
             values = values.astype(str)
         cols[str(c)] = values
     ids = cols.get("id")
-    if ids is None or len(set(map(str, ids))) != len(data):
+    # Ids read as text are used as they are (str() of 100k strings cost ~0.1 s).
+    text = None if ids is None else ids.tolist() if ids.dtype == object else list(ids)
+    if text is not None and set(map(type, text)) != {str}:
+        text = [str(v) for v in text]  # numpy scalars as str() of numpy scalars, as before
+    if text is None or len(set(text)) != len(data):
         cols["id"] = np.array([f"{prefix}-{i}" for i in range(len(data))], dtype=object)
     else:
-        cols["id"] = np.array([str(v) for v in ids], dtype=object)
+        out = np.empty(len(text), dtype=object)
+        out[:] = text
+        cols["id"] = out
     return AttributeTable(cols)
 
 
-def _buildings(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -> BuildingLayer:
+def _exact_shift(geoms: np.ndarray, shift: np.ndarray) -> bool:
+    """Is ``xy - shift`` exact for every coordinate of ``geoms``?
+
+    Sterbenz's lemma: ``a - b`` is exact in floating point when ``b/2 <= a <= 2b``. Then
+    the translated footprints are the file's, moved exactly: validity and areas are
+    the same whether asked of the file's coordinates or of the translated ones. Data in
+    a projected CRS around a frame origin at its centre (UTM: hundreds of km east,
+    thousands north) always passes; anything else is translated first.
+    """
     import shapely
 
-    invalid = ~shapely.is_valid(geoms)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    for lo, hi, o in ((xmin, xmax, shift[0]), (ymin, ymax, shift[1])):
+        if o == 0:
+            continue
+        a, b = (lo, hi) if o > 0 else (-hi, -lo)
+        if not (abs(o) / 2 <= a and b <= 2 * abs(o)):
+            return False
+    return True
+
+
+class _Background:
+    """A call run in a worker thread, joined with :meth:`result`. shapely releases the
+    GIL in its vectorised functions, so a GEOS pass (the validity check of 100k
+    footprints, 0.13-0.2 s) overlaps with the reader's own work on the second core."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        import threading
+
+        self._out: list[Any] = []
+        self._err: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._out.append(fn(*args))
+            except BaseException as exc:  # handed to the caller in result()
+                self._err.append(exc)
+
+        self._thread = threading.Thread(target=run, name="alatau-io-worker", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._err:
+            raise self._err[0]
+        return self._out[0]
+
+
+def _buildings(
+    name: str,
+    data: _Data,
+    geoms: np.ndarray,
+    report: LayerReport,
+    to_local: Callable[[np.ndarray], np.ndarray],
+    shift: np.ndarray | None,
+) -> BuildingLayer:
+    """Footprints (in the file's CRS) extruded into a building layer in the frame.
+
+    ``to_local`` moves geometries into the frame; ``shift`` is the frame origin when
+    that is a plain translation (the file is in the frame's CRS), else None.
+
+    With an exact translation (see :func:`_exact_shift`) the footprints are checked,
+    split into parts and extruded in the file's coordinates, the extrusion subtracting
+    the origin from the flat coordinate array; the translated footprints the layer
+    keeps are made only when something asks for them. Otherwise they are translated
+    (or reprojected) first, as everything is checked in the frame. Either way the mesh,
+    the repairs and the report are the same, and the invalid ones are repaired in the
+    frame's coordinates.
+    """
+    import shapely
+
+    from alatau_twin.core.extrude import extrude_parts, footprint_parts
+
+    if shift is None or not _exact_shift(geoms, shift):
+        geoms, shift = to_local(geoms), None
+    # The validity check runs in a worker thread while this one splits the footprints
+    # into parts and reads heights; the few invalid ones are patched in afterwards.
+    check = _Background(shapely.is_valid, geoms)
+    parts, part_feat = footprint_parts(geoms, data.one_ring)
+    # Tallied apart and appended after the repairs, in the order a report always had.
+    attr_report = LayerReport()
+    table, height, min_height, use = _building_attributes(name, data, attr_report)
+    invalid = ~check.result()
+    footprints: np.ndarray | Callable[[], np.ndarray] = geoms
+    offset: np.ndarray | None = None
     if invalid.any():
-        geoms = geoms.copy()
-        fixed = shapely.make_valid(geoms[invalid])
+        bad = np.flatnonzero(invalid)
+        # Repaired in the frame's coordinates, as they always were.
+        fixed = shapely.make_valid(geoms[bad] if shift is None else to_local(geoms[bad]))
         # make_valid may return collections; keep their polygonal parts.
-        geoms[invalid] = [_polygonal(f) for f in fixed]
+        repaired = np.empty(len(bad), dtype=object)
+        repaired[:] = [_polygonal(f) for f in fixed]
         report.add("repaired", int(invalid.sum()))
         report.warnings.append(f"invalid polygons at features {_rows(invalid)}: repaired")
+        fixed_parts, fixed_row = footprint_parts(repaired)
+        keep = ~invalid[part_feat]
+        parts = np.concatenate([parts[keep], fixed_parts])
+        part_feat = np.concatenate([part_feat[keep], bad[fixed_row]])
+        order = np.argsort(part_feat, kind="stable")
+        parts, part_feat = parts[order], part_feat[order]
+        if shift is None:
+            footprints = geoms.copy()
+            footprints[bad] = repaired
+        else:
+            offset = np.where(invalid[:, None], 0.0, shift)  # repaired ones are local
+            src = geoms
+
+            def footprints() -> np.ndarray:
+                out = to_local(src)
+                out[bad] = repaired
+                return out
+    elif shift is not None:
+        offset = shift
+        src = geoms
+
+        def footprints() -> np.ndarray:
+            return to_local(src)
+
+    for key, n in attr_report.counts.items():
+        report.add(key, n)
+    report.warnings.extend(attr_report.warnings)
+    mesh = extrude_parts(parts, part_feat, len(geoms), height, 0.0, min_height, offset)
+    layer = BuildingLayer(name, mesh, table, footprints=footprints, report=report)
+    layer.draped = False  # type: ignore[attr-defined]  # base 0 until a terrain drapes it
+    if use is not None:
+        layer.colors = categorical_colors(use, USE_COLORS)
+    else:
+        layer.colors[:] = USE_COLORS["residential"]
+    return layer
+
+
+def _building_attributes(
+    name: str, data: _Data, report: LayerReport
+) -> tuple[AttributeTable, np.ndarray, np.ndarray, Any]:
+    """(table, height, min_height, use column or None) of footprints' attributes:
+    heights measured, inferred from levels or defaulted by use, each counted."""
     table = _table(data, name)
     n = len(data)
     height = np.full(n, np.nan)
@@ -321,7 +475,7 @@ def _buildings(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -
     miss = ~np.isfinite(height)
     if use is not None:
         # Once per distinct use, not per building (0.1 s at 100k rows).
-        kinds, inverse = np.unique(np.asarray(use).astype(str), return_inverse=True)
+        kinds, inverse = unique_text(use)
         per_kind = np.array([DEFAULT_HEIGHT_BY_USE.get(k.lower(), np.nan) for k in kinds])
         by_use = per_kind[inverse.reshape(-1)]
         height[miss] = by_use[miss]
@@ -356,14 +510,7 @@ def _buildings(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -
     table["height"] = height
     table["height_source"] = src
     table["min_height"] = min_height
-    mesh = extrude_footprints(geoms, height, base=0.0, min_height=min_height)
-    layer = BuildingLayer(name, mesh, table, footprints=geoms, report=report)
-    layer.draped = False  # type: ignore[attr-defined]  # base 0 until a terrain drapes it
-    if use is not None:
-        layer.colors = categorical_colors(use, USE_COLORS)
-    else:
-        layer.colors[:] = USE_COLORS["residential"]
-    return layer
+    return table, height, min_height, use
 
 
 def _areas(name: str, data: _Data, geoms: np.ndarray, report: LayerReport) -> AreaLayer:

@@ -13,7 +13,7 @@ import trimesh
 from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from alatau_twin.core.extrude import extrude_footprints
+from alatau_twin.core.extrude import extrude_footprints, extrude_parts, footprint_parts
 from alatau_twin.core.mesh import SURFACE_GROUND, SURFACE_ROOF, SURFACE_WALL, TriangleMesh
 
 L_SHAPE = Polygon([(0, 0), (30, 0), (30, 10), (10, 10), (10, 25), (0, 25)])
@@ -221,3 +221,102 @@ def test_matches_trimesh_reference_volume_on_mixed_layer() -> None:
 def test_bad_argument_shape_raises() -> None:
     with pytest.raises(ValueError, match="height"):
         extrude_footprints([box(0, 0, 1, 1)], [1.0, 2.0])
+
+
+def _assert_same_mesh(a: TriangleMesh, b: TriangleMesh) -> None:
+    """Bit-for-bit the same mesh: points, triangles and every array."""
+    assert np.array_equal(a.points, b.points)
+    assert np.array_equal(a.triangles, b.triangles)
+    for data_a, data_b in ((a.cell_data, b.cell_data), (a.point_data, b.point_data)):
+        assert list(data_a) == list(data_b)
+        for name in data_a:
+            assert data_a[name].dtype == data_b[name].dtype
+            assert np.array_equal(data_a[name], data_b[name])
+
+
+def _city_in_file_coordinates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Footprints as a UTM file holds them (holes, multipolygons, L and U shapes,
+    duplicate vertices, None), heights and the frame origin at their centre."""
+    shapes = [
+        box(0, 0, 12, 9),
+        COURTYARD,
+        MultiPolygon([box(0, 0, 5, 5), box(10, 0, 14, 3)]),
+        MultiPolygon([L_SHAPE]),
+        U_SHAPE,
+        Polygon([(0, 0), (10, 0), (10, 0), (10, 10), (0, 10)]),
+        None,
+        shapely.orient_polygons(L_SHAPE, exterior_cw=True),
+    ]
+    rng = np.random.default_rng(5)
+    geoms = np.empty(40, dtype=object)
+    for i in range(40):
+        shape = shapes[i % len(shapes)]
+        x, y = 668_000.0 + 60 * i + rng.random(), 4_830_000.0 + 45 * (i % 7) + rng.random()
+        geoms[i] = None if shape is None else affinity.translate(shape, x, y)
+    heights = rng.uniform(3.0, 60.0, 40)
+    return geoms, heights, np.array([669_200.0, 4_830_100.0])
+
+
+def test_offset_extrusion_is_the_extrusion_of_translated_footprints() -> None:
+    """Extruding file coordinates with the origin as ``offset`` gives the very mesh the
+    translated footprints give (the reader skips making 100k translated copies)."""
+    geoms, heights, origin = _city_in_file_coordinates()
+    local = shapely.transform(geoms, lambda xy: xy - origin)
+    min_height = np.where(np.arange(40) % 9 == 0, 2.0, 0.0)
+    reference = extrude_footprints(local, heights, 0.0, min_height)
+    _assert_same_mesh(extrude_footprints(geoms, heights, 0.0, min_height, offset=origin), reference)
+    per_feature = np.tile(origin, (40, 1))
+    _assert_same_mesh(
+        extrude_footprints(geoms, heights, 0.0, min_height, offset=per_feature), reference
+    )
+
+
+def test_parts_patched_with_repaired_footprints_give_the_same_mesh() -> None:
+    """The reader's path for invalid footprints: parts of the file's footprints with the
+    repaired (already local) ones spliced in, per-feature offsets zero for those."""
+    geoms, heights, origin = _city_in_file_coordinates()
+    bowtie = Polygon([(0, 0), (20, 20), (20, 0), (0, 20)])
+    bad = np.array([3, 17, 30])
+    for i in bad:
+        geoms[i] = affinity.translate(bowtie, 668_000.0 + 60 * i, 4_830_000.0)
+    local = shapely.transform(geoms, lambda xy: xy - origin)
+    repaired = shapely.make_valid(local[bad])
+    fixed_local = local.copy()
+    fixed_local[bad] = repaired
+    reference = extrude_footprints(fixed_local, heights)
+
+    parts, part_feat = footprint_parts(geoms)
+    keep = ~np.isin(part_feat, bad)
+    fixed_parts, fixed_row = footprint_parts(repaired)
+    parts = np.concatenate([parts[keep], fixed_parts])
+    part_feat = np.concatenate([part_feat[keep], bad[fixed_row]])
+    order = np.argsort(part_feat, kind="stable")
+    offset = np.tile(origin, (40, 1))
+    offset[bad] = 0.0
+    mesh = extrude_parts(parts[order], part_feat[order], 40, heights, offset=offset)
+    _assert_same_mesh(mesh, reference)
+
+
+def test_bad_offset_shape_raises() -> None:
+    with pytest.raises(ValueError, match="offset"):
+        extrude_footprints([box(0, 0, 1, 1)], [1.0], offset=[1.0, 2.0, 3.0])
+
+
+def test_one_ring_multipolygons_extrude_unsplit_to_the_same_mesh() -> None:
+    """MultiPolygons of one hole-free polygon, marked as such, are their own part: the
+    mesh is the one splitting them gives."""
+    geoms, heights, _ = _city_in_file_coordinates()
+    geoms = np.array(
+        [g if g is None or g.geom_type != "Polygon" else MultiPolygon([g]) for g in geoms],
+        dtype=object,
+    )
+    parts = shapely.get_num_geometries(geoms)
+    holes = np.array(
+        [g is not None and any(p.interiors for p in shapely.get_parts(g)) for g in geoms]
+    )
+    one_ring = (shapely.get_type_id(geoms) == 6) & (parts == 1) & ~holes
+    assert one_ring.sum() > 10 and (~one_ring & (parts == 1) & holes).any()
+    reference = extrude_footprints(geoms, heights)
+    whole_parts, whole_feat = footprint_parts(geoms, one_ring)
+    assert (shapely.get_type_id(whole_parts) == 6).sum() == one_ring.sum()
+    _assert_same_mesh(extrude_parts(whole_parts, whole_feat, len(geoms), heights), reference)

@@ -149,3 +149,76 @@ def test_raised_parts_and_defaults_by_use(tmp_path) -> None:
     assert layer.mesh.points[fi == 0, 2].min() == pytest.approx(8.0)  # a bridge-like part
     assert layer.report.counts["raised_parts"] == 2
     assert "default height for their use" in " ".join(layer.report.warnings)
+
+
+def _city_features(origin_e: float = 668_000.0, origin_n: float = 4_830_000.0) -> list[dict]:
+    """Footprints with a hole, a multipolygon, a bowtie (repaired) and an empty one."""
+    bowtie = [[0, 0], [10, 10], [10, 0], [0, 10], [0, 0]]
+    ring = [[0, 0], [40, 0], [40, 30], [0, 30], [0, 0]]
+    hole = [[10, 8], [10, 22], [30, 22], [30, 8], [10, 8]]
+
+    def at(coords, dx):
+        return [[x + origin_e + dx, y + origin_n] for x, y in coords]
+
+    geoms = [
+        {"type": "Polygon", "coordinates": _square(origin_e, origin_n)},
+        {"type": "Polygon", "coordinates": [at(ring, 100), at(hole, 100)]},
+        {
+            "type": "MultiPolygon",
+            "coordinates": [_square(origin_e + 200, origin_n), _square(origin_e + 230, origin_n)],
+        },
+        {"type": "Polygon", "coordinates": [at(bowtie, 300)]},
+        None,
+        {"type": "Polygon", "coordinates": [at(bowtie, 400)]},
+    ]
+    return [
+        {"type": "Feature", "properties": {"height": 5.0 + i} if i != 2 else {}, "geometry": g}
+        for i, g in enumerate(geoms)
+    ]
+
+
+@pytest.mark.parametrize("origin", [(668_000.0, 4_830_000.0), (5.0, 7.0)], ids=["utm", "near_zero"])
+def test_buildings_mesh_is_the_extrusion_of_the_repaired_local_footprints(tmp_path, origin) -> None:
+    """Whether extruded from the file's coordinates (UTM: the origin subtraction is exact)
+    or translated first (coordinates near zero), the mesh is what the layer's local,
+    repaired footprints extrude to, and the report reads as it always did."""
+    import shapely
+
+    from alatau_twin.core.extrude import extrude_footprints
+
+    path = _geojson(tmp_path, _city_features(*origin))
+    (layer,), frame = read_vector(path)
+    counts = layer.report.counts
+    assert list(counts) == ["skipped_empty", "repaired", "measured", "defaulted"]
+    assert counts["repaired"] == 2 and counts["skipped_empty"] == 1
+    assert layer.report.warnings[1].startswith("invalid polygons at features 3, 4")
+    footprints = layer.footprints
+    assert footprints is not None and len(footprints) == 5
+    assert shapely.is_valid(footprints).all()
+    mesh = extrude_footprints(footprints, layer.table["height"], 0.0, layer.table["min_height"])
+    assert np.array_equal(layer.mesh.points, mesh.points)
+    assert np.array_equal(layer.mesh.triangles, mesh.triangles)
+    assert np.array_equal(layer.mesh.cell_data["feature_index"], mesh.cell_data["feature_index"])
+    # Footprints in the frame: the file's, minus the origin (repaired ones as repaired).
+    from shapely.geometry import shape
+
+    raw = [shape(f["geometry"]) for f in _city_features(*origin)[:3]]
+    moved = shapely.transform(
+        np.asarray(raw, dtype=object), lambda xy: xy - [frame.origin_e, frame.origin_n]
+    )
+    assert shapely.equals_identical(footprints[:3], moved).all()
+
+
+def test_building_footprints_are_made_only_when_asked_for(tmp_path, monkeypatch) -> None:
+    import shapely
+
+    calls = []
+    transform = shapely.transform
+    monkeypatch.setattr(shapely, "transform", lambda *a, **k: calls.append(1) or transform(*a, **k))
+    (layer,), _ = read_vector(_geojson(tmp_path, _city_features()))
+    made = len(calls)  # the two repaired footprints were moved into the frame to repair
+    first = layer.footprints
+    assert len(calls) == made + 1
+    assert layer.footprints is first and len(calls) == made + 1  # made once
+    layer.footprints = None
+    assert layer.footprints is None

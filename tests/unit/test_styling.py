@@ -187,3 +187,34 @@ def test_style_layer_unknown_column_lists_the_columns() -> None:
         style_layer(layer, "hieght")
     with pytest.raises(ValueError, match="not numeric"):
         style_layer(layer, "zone", kind="graduated")
+
+
+def test_unique_text_is_numpy_unique_of_the_text() -> None:
+    """The dict-based fast path gives exactly np.unique(values.astype(str)), and the
+    columns it cannot mirror (None beside "None", trailing NULs, other types) take
+    numpy's own path."""
+    from alatau_twin.core.style import unique_text
+
+    rng = np.random.default_rng(2)
+    big = np.empty(5000, dtype=object)
+    big[:] = list(rng.choice(["residential", "office", "Офис", "retail", "é", "", None], 5000))
+    unhashable = np.empty(2, dtype=object)
+    unhashable[0], unhashable[1] = ["x"], "x"
+    cases = [
+        big,
+        np.array(["b", "a", None, "Z", "a"], dtype=object),
+        np.array(["a", None, "None"], dtype=object),
+        np.array(["a\x00", "a", "b"], dtype=object),
+        np.array([1, "a", 2.5, None], dtype=object),
+        ["q", "r", "q"],
+        np.array(["b", "a"]),
+        np.array([], dtype=object),
+    ]
+    for values in cases:
+        uniques, inverse = unique_text(values)
+        ref_uniques, ref_inverse = np.unique(np.asarray(values).astype(str), return_inverse=True)
+        assert uniques.dtype == ref_uniques.dtype
+        assert uniques.tolist() == ref_uniques.tolist()
+        assert np.array_equal(inverse, ref_inverse)
+    with pytest.raises(ValueError):  # as numpy itself refuses a list among the values
+        unique_text(unhashable)
