@@ -108,11 +108,44 @@ def add_caption(plotter: Any, scene: Scene, theme: RenderTheme) -> None:
 
 def write_png_atomic(image: np.ndarray, output: str | os.PathLike[str]) -> Path:
     """Write a PNG so that a reader never sees a half-written file."""
-    from PIL import Image  # pillow comes with pyvista
 
     def write(fh: BinaryIO) -> None:
-        # Fast zlib level: level 6 took ~0.5 s for a 1600x900 frame, level 1 ~0.1 s.
-        Image.fromarray(np.ascontiguousarray(image)).save(fh, format="PNG", compress_level=1)
+        fh.write(png_bytes(image))
 
     out = atomic_write(output, write)
     return out
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An (h, w, 3) or (h, w, 4) uint8 image as PNG file contents.
+
+    Written here rather than by Pillow for speed: Pillow filters every row (0.10-0.11 s
+    for a 1600x900 frame at zlib level 1, 1.5 MB), while our frames (flat sky, ground
+    and facades) compress better unfiltered: 0.04 s and 1.1 MB at the same level. The
+    pixels are the same; only the encoding differs (zlib level 6 would cost ~0.5 s).
+    """
+    import struct
+    import zlib
+
+    img = np.ascontiguousarray(image, dtype=np.uint8)
+    if img.ndim != 3 or img.shape[2] not in (3, 4):
+        raise ValueError(f"expected an (h, w, 3|4) image, got shape {img.shape}")
+    h, w, c = img.shape
+    rows = np.empty((h, 1 + w * c), dtype=np.uint8)
+    rows[:, 0] = 0  # filter type None on every row
+    rows[:, 1:] = img.reshape(h, w * c)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(data, zlib.crc32(tag))
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+    colour_type = 2 if c == 3 else 6  # truecolour, truecolour with alpha
+    header = struct.pack(">IIBBBBB", w, h, 8, colour_type, 0, 0, 0)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", header),
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            chunk(b"IEND", b""),
+        ]
+    )

@@ -92,6 +92,63 @@ def test_headless_render_never_imports_pyvista_plotting_or_matplotlib(tmp_path, 
     assert np.asarray(Image.open(out).convert("RGB")).shape == (180, 320, 3)
 
 
+def test_headless_render_of_a_geopackage_never_imports_pyogrio_or_pandas(tmp_path) -> None:
+    """``import pyogrio`` imports geopandas and pandas (0.6-1.0 s): a plain GeoPackage
+    is read from SQLite instead (io/gpkg.py), with the same result."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    source = tmp_path / "city.gpkg"
+    gpd.GeoDataFrame(
+        {"id": ["a", "b"], "height": [12.0, 30.0]},
+        geometry=[
+            box(668_000, 4_830_000, 668_020, 4_830_015),
+            box(668_050, 4_830_000, 668_070, 4_830_030),
+        ],
+        crs="EPSG:32643",
+    ).to_file(source, driver="GPKG")
+    out = tmp_path / "city.png"
+    proc = run(
+        "render", str(source), "--output", str(out), "--size", "320x180",
+        python=("-X", "importtime"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in proc.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "alatau_twin.io.gpkg" in modules
+    heavy = sorted(m for m in modules if m.split(".")[0] in ("pyogrio", "pandas", "geopandas"))
+    assert not heavy, heavy
+    assert out.stat().st_size > 1000
+
+
+def test_batch_commands_run_without_gc_blas_threads_or_huge_pages() -> None:
+    """render, info and validate load once and exit: no cyclic collector walking a
+    million live objects, no spinning BLAS threads, no 2 MB page zeroing (cli/main.py),
+    unless the user set those variables."""
+    code = (
+        "import gc, os\n"
+        "from alatau_twin.cli.main import _batch_process_settings\n"
+        "_batch_process_settings()\n"
+        "import numpy as np\n"
+        "print(gc.isenabled(), os.environ['OPENBLAS_NUM_THREADS'],"
+        " np._core.multiarray._get_madvise_hugepage())\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OPENBLAS_NUM_THREADS", "NUMPY_MADVISE_HUGEPAGE")
+    }
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "1", "False"]
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.split()[1] == "2"
+
+
 def test_render_rejects_unknown_view_naming_the_choices(tmp_path) -> None:
     proc = run("render", "--view", "moon", "--output", str(tmp_path / "x.png"))
     assert proc.returncode == 2
