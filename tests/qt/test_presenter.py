@@ -231,3 +231,29 @@ def _on_screen(window) -> np.ndarray:
     w, h = image.width(), image.height()
     data = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
     return data.reshape(h, image.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def test_window_shortcuts_work_while_the_3d_view_has_the_keyboard(
+    make_window, qtbot, presenting_scene
+) -> None:
+    """The 3D view is a native window inside the main window: with it focused (after a
+    click, as a presenter would), key presses go to it first, and the window's
+    shortcuts must still fire: F5 presents, Esc leaves."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtTest import QTest
+
+    window = make_window(presenting_scene)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    surface = window.plotter.surface
+    surface.requestActivate()
+    QTest.mouseClick(surface, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(40, 40))  # fmt: skip
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is surface, timeout=3000)
+    QTest.keyClick(surface, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: window.presenter.active, timeout=5000)
+    window.presenter.finish()
+    QTest.keyClick(surface, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not window.presenter.active, timeout=5000)
