@@ -403,16 +403,14 @@ def _buildings(
     attr_report = LayerReport()
     table, height, min_height, use = _building_attributes(name, data, attr_report)
     invalid = ~check.result()
-    footprints: np.ndarray | Callable[[], np.ndarray] = geoms
-    offset: np.ndarray | None = None
-    if invalid.any():
-        bad = np.flatnonzero(invalid)
+    bad = np.flatnonzero(invalid)
+    repaired = np.empty(len(bad), dtype=object)
+    if len(bad):
         # Repaired in the frame's coordinates, as they always were.
         fixed = shapely.make_valid(geoms[bad] if shift is None else to_local(geoms[bad]))
         # make_valid may return collections; keep their polygonal parts.
-        repaired = np.empty(len(bad), dtype=object)
         repaired[:] = [_polygonal(f) for f in fixed]
-        report.add("repaired", int(invalid.sum()))
+        report.add("repaired", len(bad))
         report.warnings.append(f"invalid polygons at features {_rows(invalid)}: repaired")
         fixed_parts, fixed_row = footprint_parts(repaired)
         keep = ~invalid[part_feat]
@@ -420,23 +418,21 @@ def _buildings(
         part_feat = np.concatenate([part_feat[keep], bad[fixed_row]])
         order = np.argsort(part_feat, kind="stable")
         parts, part_feat = parts[order], part_feat[order]
-        if shift is None:
-            footprints = geoms.copy()
-            footprints[bad] = repaired
-        else:
-            offset = np.where(invalid[:, None], 0.0, shift)  # repaired ones are local
-            src = geoms
-
-            def footprints() -> np.ndarray:
-                out = to_local(src)
-                out[bad] = repaired
-                return out
-    elif shift is not None:
-        offset = shift
+    footprints: np.ndarray | Callable[[], np.ndarray]
+    offset: np.ndarray | None = None
+    if shift is None:
+        footprints = geoms.copy() if len(bad) else geoms
+        footprints[bad] = repaired
+    else:
+        # Repaired ones are local already; one shared shift keeps the extrusion's
+        # subtraction a broadcast instead of a per-coordinate gather.
+        offset = np.where(invalid[:, None], 0.0, shift) if len(bad) else shift
         src = geoms
 
         def footprints() -> np.ndarray:
-            return to_local(src)
+            out = to_local(src)
+            out[bad] = repaired
+            return out
 
     for key, n in attr_report.counts.items():
         report.add(key, n)
