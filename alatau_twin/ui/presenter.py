@@ -95,7 +95,7 @@ class Presenter(QObject):
         self._lod_on = False
         self._held_shadows: list[Any] = []  # building adapters whose shadows wait
         self._kpis: tuple[float, dict[str, str]] | None = None  # (when, figures)
-        self._pending_since: float | None = None
+        self._in_show = False  # a flight frame is being rendered (counted by _on_frame)
         self._frame_tag: int | None = None
         self._scheduler_was = True
         self._tour_slide: Slide | None = None
@@ -385,7 +385,6 @@ class Presenter(QObject):
                     self._held_shadows.append(adapter)
         self._scheduler_was = w.scheduler.enabled
         w.scheduler.enabled = False
-        self._pending_since = None
         self._frame_tag = w.plotter.render_window.AddObserver("EndEvent", self._on_frame)
         self._clock.start()
         self.motion_frames = 0
@@ -395,12 +394,11 @@ class Presenter(QObject):
         self._tick()
 
     def _on_frame(self, *_: Any) -> None:
-        if self._pending_since is not None:
-            self._pending_since = None
+        if self._in_show:  # a frame of the flight, not some other render meanwhile
             self.motion_frames += 1
 
     def _show(self, view: CameraView) -> None:
-        """Put the camera on ``view`` and ask for one paint (no scheduler round trip)."""
+        """Put the camera on ``view`` and render one frame now (no scheduler round trip)."""
         w = self.window
         cam = w.plotter.renderer.GetActiveCamera()
         cam.SetPosition(*view.position)
@@ -408,8 +406,11 @@ class Presenter(QObject):
         cam.SetViewUp(*view.view_up)
         cam.SetViewAngle(view.view_angle)
         w.plotter.renderer.ResetCameraClippingRange()
-        self._pending_since = self._clock.elapsed() / 1000.0
-        w.plotter.render()
+        self._in_show = True
+        try:
+            w.plotter.render()  # synchronous: the frame is on screen when this returns
+        finally:
+            self._in_show = False
 
     def _stop_motion(self, *, finish: bool = True) -> None:
         if not self._timer.isActive() and self._flight is None:
@@ -466,10 +467,6 @@ class Presenter(QObject):
             self._timer.stop()
             return
         elapsed = self._clock.elapsed() / 1000.0
-        # One frame at a time: wait for the last one to be painted (or give up waiting
-        # after 0.5 s, e.g. when the window is not exposed).
-        if self._pending_since is not None and elapsed - self._pending_since < 0.5:
-            return
         if self._tour is not None:
             self._tick_tour(elapsed)
             return
