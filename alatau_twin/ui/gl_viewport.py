@@ -189,13 +189,11 @@ class Viewport(BasePlotter):
         self,
         parent: QWidget | None = None,
         *,
-        auto_update: bool = False,
         multi_samples: int = 0,
         **kwargs: Any,
     ) -> None:
-        # auto_update is accepted for pyvistaqt compatibility; this viewport never
-        # redraws on a timer (frames are drawn on request, see MainWindow's scheduler).
-        del auto_update
+        # Never redraws on a timer (pyvistaqt's auto_update): frames are drawn on
+        # request, see MainWindow's RenderScheduler.
         BasePlotter.__init__(self, **kwargs)
         self._closed = False
         self._size = (0, 0)  # the window's size in device pixels, as VTK last heard it
@@ -388,9 +386,6 @@ class Viewport(BasePlotter):
         if self.ren_win is not None and not self._closed:
             self.ren_win.MakeCurrent()
         BasePlotter._check_has_ren_win(self)
-
-    def isVisible(self) -> bool:  # Qt naming, as the widget it stands for
-        return bool(self.interactor.isVisible())
 
     def close(self) -> None:
         """Release VTK's GL resources with our context current, then the context."""

@@ -1,9 +1,9 @@
 """The viewer's main window, wired in one place (ui: Qt).
 
 mnelab-style: the window builds the widgets, hands the 3D viewport (ui/gl_viewport.py)
-to the shared ``SceneView`` (the same drawing code the headless render uses) and routes every render
-request through a ``RenderScheduler``: the viewport renders on request only
-(``auto_update=False``), once per event-loop turn. Widgets read and assign the scene
+to the shared ``SceneView`` (the same drawing code the headless render uses) and routes
+every render request through a ``RenderScheduler``: the viewport renders on request
+only, once per event-loop turn. Widgets read and assign the scene
 model; the scene's signals keep everything else in step.
 """
 
@@ -93,8 +93,8 @@ class MainWindow(QMainWindow):
         self._loader: Any = None
         self._model_widgets: list[Any] = []
 
-        # The viewport. auto_update=False: no 5 Hz timer re-rendering an idle scene.
-        self.plotter = Viewport(self, auto_update=False, multi_samples=0)
+        # The viewport: renders on request only (no timer re-rendering an idle scene).
+        self.plotter = Viewport(self, multi_samples=0)
         self.plotter.interactor.setObjectName("viewport")
         self.setCentralWidget(self.plotter.interactor)
         # Terrain style keeps the horizon level: left-drag orbits, Shift+drag pans.
