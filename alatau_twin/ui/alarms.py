@@ -266,10 +266,8 @@ class AlarmsDock(QDockWidget):
 
     def _tick(self) -> None:
         # While the 3D view moves, at most one redraw a second (LiveController.busy).
-        busy = self.controller.is_busy()
-        if busy and time.perf_counter() - self._last_refresh < self.controller.BUSY_REFRESH_S:
-            return
-        self.refresh()
+        if not self.controller.hold_refresh(self._last_refresh):
+            self.refresh()
 
     def refresh(self, force: bool = False) -> None:
         """Redraw what changed (only the visible tab's heavy tables)."""

@@ -408,6 +408,11 @@ class LiveController(QObject):
         """The 3D view is moving: secondary views should refresh less often."""
         return bool(self.busy is not None and self.busy())
 
+    def hold_refresh(self, last_refresh: float) -> bool:
+        """A dock last redrawn at ``last_refresh`` (perf_counter) should wait: the 3D
+        view is moving and it redrew less than BUSY_REFRESH_S ago."""
+        return self.is_busy() and time.perf_counter() - last_refresh < self.BUSY_REFRESH_S
+
     # -- the per-frame pump --------------------------------------------------------
     def pump(self) -> Any:
         """Drain the queue into the model; request one render if colours changed.

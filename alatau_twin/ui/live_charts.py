@@ -145,10 +145,8 @@ class LiveChartsDock(QDockWidget):
         if not (self._dirty and self.isVisible()):
             return
         # While the 3D view moves, at most one redraw a second (LiveController.busy).
-        busy = self.controller.is_busy()
-        if busy and time.perf_counter() - self._last_refresh < self.controller.BUSY_REFRESH_S:
-            return
-        self.refresh()
+        if not self.controller.hold_refresh(self._last_refresh):
+            self.refresh()
 
     # -- drawing -----------------------------------------------------------------------
     def refresh(self) -> None:
