@@ -326,6 +326,9 @@ class LiveController(QObject):
         # Nothing is dropped: messages wait in the queue and are applied in bigger
         # batches; everything catches up within a tick once the camera stops.
         self.busy: Callable[[], bool] | None = None
+        # MQTT clients run in the decode process (HostedFeed); False keeps them here
+        # (the benchmark measures both).
+        self.host_feeds = True
         self._last_pump = 0.0
         self._closed = False
         self._feed_state.connect(self._on_feed_state, Qt.ConnectionType.QueuedConnection)
@@ -340,6 +343,12 @@ class LiveController(QObject):
         from alatau_twin.io.feeds import open_feed
 
         source = open_feed(url, self.scene.networks, self.scene.schedule, **options)
+        if source.kind == "mqtt" and self.host_feeds and self.decoder is not None:
+            # The MQTT client runs in the decode process (paho parses in Python, and
+            # here it would hold the GIL that the render needs); see HostedFeed.
+            from alatau_twin.io.feeds.decode_worker import HostedFeed
+
+            source = HostedFeed(source, self.decoder)
         base, k = source.name, 2
         while source.name in self.sources:  # two replays of one file, say
             source.name = f"{base} ({k})"
@@ -429,7 +438,7 @@ class LiveController(QObject):
         for name, source in self.sources.items():
             source.report_to(self.live.store.source(name))
         decoder = self.decoder
-        if not len(self.queue) and (decoder is None or not decoder.busy):
+        if not len(self.queue) and (decoder is None or not (decoder.busy or decoder.hosted)):
             return None
         try:
             if decoder is None:

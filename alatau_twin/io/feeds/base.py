@@ -117,14 +117,18 @@ class FeedSource(ABC):
         return self.state in ("finished", "stopped", "error") and not self.running
 
     # -- state ---------------------------------------------------------------------
-    def set_state(self, state: str, detail: str = "") -> None:
-        """Record a connection state change, log it and tell the callback (any thread)."""
+    def set_state(self, state: str, detail: str = "", *, quiet: bool = False) -> None:
+        """Record a connection state change, log it and tell the callback (any thread).
+
+        ``quiet``: not logged (a stand-in relaying a state its client logged already).
+        """
         with self._lock:
             if state == self.state and detail == self.detail:
                 return
             self.state, self.detail = state, detail
             self.state_history.append((time.time(), state, detail))
-        log.info("feed %s: %s%s", self.name, state, f" ({detail})" if detail else "")
+        if not quiet:
+            log.info("feed %s: %s%s", self.name, state, f" ({detail})" if detail else "")
         cb = self._on_state
         if cb is not None:
             try:

@@ -49,6 +49,7 @@ from alatau_twin.core.status import (
     RawTuple,
     StatusStore,
 )
+from alatau_twin.io.feeds.base import FeedSource
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,8 @@ class WorkerStats:
 
 
 def _serve(conn: Any) -> None:
-    """The child's loop: decode batches, follow syncs and new elements, until told to
-    stop or the parent goes away (EOF on the pipe)."""
+    """The child's loop: decode batches, follow syncs and new elements, run hosted
+    feeds, until told to stop or the parent goes away (EOF on the pipe)."""
     import signal
     import traceback
 
@@ -112,32 +113,109 @@ def _serve(conn: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _batch_priority()
     decoder = Decoder(advance=True)
+    host = _FeedHost(conn)
     try:
-        conn.send(("ready",))
+        host.send(("ready",))
         while True:
             msg = conn.recv()
             kind = msg[0]
             if kind == "decode":
-                _, batch_id, now_limit, raws = msg
+                _, batch_id, now_limit, raws, most = msg
+                # What the hosted feeds received since the last batch joins the
+                # owner's: one decode, one result, in the order the owner applies.
+                raws, floods = host.take(raws, most)
                 try:
-                    out: Any = ("decoded", batch_id, decoder.decode(raws, now_limit))
+                    decoded = decoder.decode(raws, now_limit)
+                    host.count_floods(decoded, floods)
+                    out: Any = ("decoded", batch_id, decoded, host.counters())
                 except Exception:  # a bug: the owner decodes this batch itself
-                    out = ("error", batch_id, traceback.format_exc())
-                conn.send(out)
+                    out = ("error", batch_id, traceback.format_exc(), raws)
+                host.send(out)
             elif kind == "advance":  # decoded by the owner: only keep in step
                 _, now_limit, raws = msg
                 try:
                     decoder.decode(raws, now_limit)
                 except Exception:
-                    conn.send(("error", -1, traceback.format_exc()))
+                    host.send(("error", -1, traceback.format_exc(), []))
             elif kind == "sync":
                 decoder.sync(*msg[1:])
             elif kind == "register":
                 decoder.register(msg[1])
+            elif kind == "feed":
+                host.start(*msg[1:])
+            elif kind == "unfeed":
+                host.stop(msg[1])
             elif kind == "stop":
                 return
     except (EOFError, OSError):  # the parent closed the pipe or is gone
         return
+    finally:
+        host.close()
+
+
+class _FeedHost:
+    """The child's side of hosted feeds (see :class:`HostedFeed`): MQTT clients whose
+    messages wait in the child's own queue for the owner's next batch, and whose
+    connection states go back through the pipe as they happen."""
+
+    def __init__(self, conn: Any) -> None:
+        import threading
+
+        self.conn = conn
+        # paho's threads report states while the loop sends results: one writer at a time.
+        self._lock = threading.Lock()
+        self.queue = MessageQueue()
+        self.feeds: dict[str, Any] = {}
+
+    def send(self, msg: tuple[Any, ...]) -> None:
+        with self._lock:
+            self.conn.send(msg)
+
+    def _on_state(self, name: str, state: str, detail: str) -> None:
+        try:
+            self.send(("feed_state", name, state, detail))
+        except (OSError, ValueError):  # the owner is gone; the loop ends on its own
+            pass
+
+    def start(self, name: str, options: dict[str, Any], record: str | None) -> None:
+        from alatau_twin.io.feeds.mqtt import MqttOptions, MqttSource
+
+        try:
+            source = MqttSource(MqttOptions(**options), name=name, record=record)
+            self.feeds[name] = source
+            source.start(self.queue, self._on_state)
+        except Exception as exc:  # FeedError, a bad TLS file: the owner shows it
+            self._on_state(name, "error", str(exc))
+
+    def stop(self, name: str) -> None:
+        source = self.feeds.pop(name, None)
+        if source is not None:
+            source.stop()
+            source.join(2.0)
+
+    def take(self, raws: list[RawTuple], most: int | None) -> tuple[list[RawTuple], Any]:
+        """The owner's raws plus what the hosted feeds queued (at most ``most``)."""
+        if not self.feeds and not len(self.queue):
+            return raws, None
+        mine, dropped = self.queue.drain(most)
+        return raws + _as_tuples(mine), dropped
+
+    def count_floods(self, decoded: Decoded, dropped: Any) -> None:
+        """Messages the child's full queue refused, counted as the owner's queue
+        counts its own (reason "flood", per source)."""
+        for src, n in (dropped or {}).items():
+            key = (src, "flood")
+            seen = decoded.rejected.get(key, (0, ""))[0]
+            decoded.rejected[key] = (seen + n, f"queue full ({self.queue.maxlen} messages)")
+            decoded.messages += n
+
+    def counters(self) -> dict[str, int]:
+        return {name: source.received for name, source in self.feeds.items()}
+
+    def close(self) -> None:
+        for name in list(self.feeds):
+            with contextlib.suppress(Exception):
+                self.stop(name)
 
 
 def _batch_priority() -> None:
@@ -148,6 +226,10 @@ def _batch_priority() -> None:
     then returned only after the child had decoded for a while, 1-2 ms per frame on
     2 cores. ``SCHED_BATCH`` tasks do not preempt on wakeup; they still get their fair
     share of CPU. Linux only; elsewhere the default policy stays.
+
+    Not a lower nice value: the child also runs MQTT clients (paho, ~45 us a message
+    here), and at nice 19 it fell behind a 5,000 messages/s feed while the window
+    rendered (4,450 applied a second, the rest waiting at the broker).
     """
     import os
 
@@ -181,6 +263,8 @@ class DecodeWorker:
         self._synced: int | None = None  # store.revision the child's state mirrors
         self._shape_sent: tuple[int, int] | None = None  # (elements, progress ids)
         self._pending: list[tuple[Any, ...]] = []  # control messages for the next send
+        # Feeds running in the child (HostedFeed), by name.
+        self.hosted: dict[str, HostedFeed] = {}
         if start:
             self.start()
 
@@ -275,9 +359,16 @@ class DecodeWorker:
         A batch of at most :data:`SMALL_BATCH` messages is decoded here and applied now.
         """
         results = self._collect()
-        if self._in_flight is None and len(queue):
+        # With hosted feeds every tick asks the child for what they received, even
+        # when nothing waits here (the child never sends unasked: one batch at a time).
+        hosting = bool(self.hosted) and self._ready
+        if self._in_flight is None and (len(queue) or hosting):
             batch, dropped = queue.drain(max_items)
-            if 0 < len(batch) <= SMALL_BATCH:
+            if hosting:
+                local = self.submit(batch, most=max_items)
+                if local is not None:
+                    results.append(local)
+            elif 0 < len(batch) <= SMALL_BATCH:
                 results.append(self._decode_small(batch))
             elif batch:
                 local = self.submit(batch)
@@ -290,10 +381,15 @@ class DecodeWorker:
         return ApplyResult.merged(results) if results else None
 
     def submit(
-        self, batch: Sequence[RawMessage], now_limit: float | None = None
+        self,
+        batch: Sequence[RawMessage],
+        now_limit: float | None = None,
+        *,
+        most: int | None = None,
     ) -> ApplyResult | None:
         """Send ``batch`` to the child, or decode and apply it here when the child is
-        not usable (not ready yet, or gone); the result is then returned at once.
+        not usable (not ready yet, or gone); the result is then returned at once. The
+        child adds what its hosted feeds received (at most ``most`` of it).
 
         A batch already in flight is first waited for (:meth:`flush`), so prefer
         :meth:`pump`, which never waits.
@@ -305,7 +401,7 @@ class DecodeWorker:
         if self.ready:
             try:
                 self._send_state()
-                self._conn.send(("decode", self._next_id, limit, raws))
+                self._conn.send(("decode", self._next_id, limit, raws, most))
             except Exception as exc:  # a broken pipe, or a payload that cannot pickle
                 self._fall_back(f"stopped taking messages ({exc!r})")
             else:
@@ -411,8 +507,20 @@ class DecodeWorker:
                 elif kind == "decoded":
                     out.append(self._apply_child(msg[1], msg[2]))
                     self.stats.apply_seconds += time.perf_counter() - t0
+                    for name, received in msg[3].items():
+                        feed = self.hosted.get(name)
+                        if feed is not None:
+                            feed.remote_received = received
+                elif kind == "feed_state":
+                    feed = self.hosted.get(msg[1])
+                    if feed is not None:
+                        feed.set_state(msg[2], msg[3])
                 elif kind == "error":
                     log.error("status decode process failed on a batch:\n%s", msg[2])
+                    flight = self._in_flight
+                    if flight is not None and flight[0] == msg[1] and msg[3]:
+                        # The batch as the child had it, hosted feeds' messages included.
+                        self._in_flight = (flight[0], flight[1], msg[3], flight[3])
                     self._fall_back("failed on a batch")
                     break
         except (EOFError, OSError):
@@ -475,6 +583,115 @@ class DecodeWorker:
             proc.join(1.0)
         self.fallback_reason = reason
         log.warning("status decode process %s: decoding on the main thread from now on", reason)
+        hosted, self.hosted = list(self.hosted.values()), {}
+        for feed in hosted:
+            # Its client went with the child: the same feed starts here (messages the
+            # child had queued but not sent are lost with it).
+            feed.run_here(f"the decode process {reason}")
+
+    # -- hosted feeds --------------------------------------------------------------
+    def host(self, feed: HostedFeed) -> bool:
+        """Start ``feed``'s client in the child; False when the child cannot take it
+        (the feed then runs in this process)."""
+        if not self.alive:
+            return False
+        opts = feed.options
+        fields = {f: getattr(opts, f) for f in opts.__dataclass_fields__}
+        try:
+            self._conn.send(("feed", feed.name, fields, feed.record_path))
+        except Exception as exc:
+            self._fall_back(f"stopped taking messages ({exc!r})")
+            return False
+        self.hosted[feed.name] = feed
+        return True
+
+    def unhost(self, name: str) -> None:
+        """Stop a hosted feed's client in the child."""
+        if self.hosted.pop(name, None) is not None and self.alive:
+            try:
+                self._conn.send(("unfeed", name))
+            except Exception as exc:
+                self._fall_back(f"stopped taking messages ({exc!r})")
+
+
+class HostedFeed(FeedSource):
+    """An MQTT feed whose client runs in the decode process; this is its stand-in.
+
+    Why: paho-mqtt reads and parses every message in Python in its network thread,
+    ~50 us a message on this machine, so 5,000 messages/s kept a quarter of a core
+    busy *holding the viewer's GIL*. VTK holds the GIL for the whole of a render, so
+    that work could only run between frames, on the main thread's time. In the child
+    it shares nothing with the viewer; the messages come back decoded with the next
+    batch (:meth:`DecodeWorker.pump`), and connection states as they change.
+
+    If the child is not available, or goes away later, the same client runs here, as
+    a plain :class:`MqttSource`, with the same name and state callback.
+    """
+
+    kind = "mqtt"
+
+    def __init__(self, source: Any, worker: DecodeWorker) -> None:
+        super().__init__(source.name, record=source.record_path)
+        self.source = source  # options, and the client should it run here
+        self.options = source.options
+        self.worker = worker
+        self.remote_received = 0
+        self.local = False
+        self._queue: Any = None
+
+    @property
+    def received(self) -> int:
+        return self.source.received if self.local else self.remote_received
+
+    def start(self, queue: Any, on_state: Any = None) -> None:
+        from alatau_twin.io.feeds.mqtt import make_client
+
+        # The same checks as in process, here and at once (a missing TLS file raises
+        # FeedError to the caller); the client itself is made in the child.
+        make_client(self.options)
+        self._on_state = on_state
+        self._queue = queue
+        if not self.worker.host(self):
+            self.run_here("no decode process")
+            return
+        self.set_state("connecting", f"connecting to {self.options.address}")
+
+    def run_here(self, why: str) -> None:
+        """Run the client in this process from now on (the child is gone)."""
+        if self.local or self.stopping or self._queue is None:
+            return
+        log.info("feed %s: its client runs in the viewer's process (%s)", self.name, why)
+        self.local = True
+        self.source.name = self.name
+        self.source.start(self._queue, self._relay)
+
+    def _relay(self, _name: str, state: str, detail: str) -> None:
+        self.set_state(state, detail, quiet=True)  # the local client logged it
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        if self.local:
+            self.source.stop()
+            return
+        before, why = self.state, self.detail
+        self.worker.unhost(self.name)
+        detail = f"{self.received} messages received"
+        if before not in ("connected", "stopped"):
+            detail += f"; was {before}: {why}"
+        self.set_state("stopped", detail)
+
+    def join(self, timeout: float | None = None) -> bool:
+        # The child owns (and joins) its client thread; here only a local one.
+        return self.source.join(timeout) if self.local else True
+
+    @property
+    def running(self) -> bool:
+        if self.local:
+            return bool(self.source.running)
+        return self.name in self.worker.hosted and not self.stopping
+
+    def _run(self) -> None:  # pragma: no cover - the client runs elsewhere
+        raise NotImplementedError
 
 
 @contextlib.contextmanager
@@ -519,4 +736,4 @@ def _end(proc: Any, timeout: float) -> None:
         proc.join(1.0)
 
 
-__all__ = ["DecodeWorker", "WorkerStats"]
+__all__ = ["DecodeWorker", "HostedFeed", "WorkerStats"]
