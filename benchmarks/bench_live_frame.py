@@ -3,42 +3,122 @@
 A real ``MainWindow`` on the Alatau sample (under Xvfb when there is no display) orbits
 its camera continuously, one frame per event-loop turn, as during a presentation. We
 time the interval between consecutive rendered frames: everything the main thread does
-per frame (the render, Qt's painting, and now the live-status pump: draining the queue,
-parsing and applying the messages, recolouring, alarms, the status bar). Then a
-producer thread pushes 5,000 status messages a second into the window's real
-``MessageQueue`` (98 % routine readings, 2 % status changes, like a busy SCADA feed)
-and we time the same frames again. Reports:
+per frame (the render, Qt's painting, and the live-status pump: applying decoded
+batches, alarms, supply traces, recolouring, the side panels).
 
-- ``live_frame_growth``: median frame time under load minus median idle frame time
-  (idle measured before and after, their mean); target <= 5 ms;
-- in the details: both medians, the messages applied per second, the mean pump cost,
-  renders per pump, and the rejected count (must be 0: nothing dropped).
+The load comes the way a real one does: a **Mosquitto broker** started for the run, the
+window subscribed with its own MQTT feed (whose client runs in the decode process, see
+``HostedFeed``), and a load generator in **another process** publishing 5,000 status
+messages a second (98 % routine readings, 2 % status changes, like a busy SCADA feed).
+The generator writes MQTT packets to a socket itself (a few microseconds a message),
+at the lowest CPU priority: it stands in for a gateway on another machine, and paho's
+publisher would cost this 2-core machine a fifth of a core that no viewer pays.
+
+Idle and loaded frames are measured in alternating blocks (the generator paused and
+resumed), several rounds, so that the machine's slow drift (this VM's idle frame moves
+by 10-25 ms over a minute) falls on both sides alike. Reports:
+
+- ``live_frame_growth``: median loaded frame minus median idle frame, over all blocks;
+  target <= 5 ms;
+- in the details: the per-round growth, both means, messages published and applied
+  per second, the rejected count (must be 0), the pump's cost, and the CPU time of the
+  viewer's threads, its decode process and the generator.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 from alatau_twin.benchmarking import BenchResult, with_display
 
 NAME = "live_frame"
 DESCRIPTION = (
-    "Sample in the real window: frame time while 5,000 status messages/s arrive vs idle "
-    "(same run, same camera orbit)"
+    "Sample in the real window: frame time while 5,000 status messages/s arrive over MQTT "
+    "vs idle (same run, same camera orbit, alternating blocks)"
 )
 TARGET_MS = 5.0
+RATE = 5000.0
 STATUS_SHARE = 0.02  # messages that change an element's status; the rest are readings
 
+# The load generator: MQTT 3.1.1 QoS 0 PUBLISH packets written to a socket. Commands on
+# stdin: "on", "off", "quit". Prints "ready", then at the end {"sent": N}.
+_PUBLISHER = r"""
+import json, os, random, select, socket, struct, sys, time
+host, port, rate, share = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+ids = json.loads(sys.stdin.readline())
+os.nice(19)
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b, n = n % 128, n // 128
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+def packet(kind, body):
+    return bytes([kind]) + varint(len(body)) + body
+
+def s16(b):
+    return struct.pack("!H", len(b)) + b
+
+sock = socket.create_connection((host, port))
+sock.sendall(packet(0x10, s16(b"MQTT") + bytes([4, 2]) + struct.pack("!H", 60)
+                    + s16(b"alatau-bench-load-%d" % os.getpid())))
+ack = sock.recv(4)
+if len(ack) < 4 or ack[0] != 0x20 or ack[3] != 0:
+    sys.exit("broker refused the load generator: %r" % ack)
+topics = [s16(("alatau/%s/%s/status" % (n, e)).encode()) for n, e in ids]
+rng = random.Random(7)
+words = ["degraded", "maintenance", "fault", "ok"]
+period = 0.01
+per_tick = max(1, int(rate * period))
+on, sent, k = False, 0, 0
+next_t = last_ping = time.monotonic()
+print("ready", flush=True)
+while True:
+    if select.select([sys.stdin], [], [], 0)[0]:
+        cmd = sys.stdin.readline().strip()
+        if cmd in ("", "quit"):
+            break
+        on = cmd == "on"
+        next_t = time.monotonic()
+    if on:
+        now = time.time()
+        out = []
+        for _ in range(per_tick):
+            word = rng.choice(words) if rng.random() < share else "ok"
+            body = ('{"status": "%s", "time": %.3f, "value": %.1f, "unit": "%%"}'
+                    % (word, now, 40 + rng.random() * 50)).encode()
+            out.append(packet(0x30, topics[k % len(topics)] + body))
+            k += 1
+        sock.sendall(b"".join(out))
+        sent += per_tick
+    if time.monotonic() - last_ping > 20:
+        sock.sendall(b"\xc0\x00")
+        last_ping = time.monotonic()
+    next_t += period
+    delay = next_t - time.monotonic()
+    time.sleep(delay if delay > 0 else 0)
+sock.sendall(b"\xe0\x00")
+print(json.dumps({"sent": sent}), flush=True)
+"""
+
 _SCRIPT = r"""
-import json, statistics, sys, threading, time
-FRAMES = int(sys.argv[1]); RATE = float(sys.argv[2]); SHARE = float(sys.argv[3])
-from PySide6.QtCore import QSettings, QTimer
+import json, os, statistics, subprocess, sys, time
+ROUNDS, BLOCK, PORT = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+RATE, SHARE, PUBLISHER = float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from alatau_twin.core.status import RawMessage
 from alatau_twin.io.sample import build_sample_scene
 from alatau_twin.ui.main_window import MainWindow
 
@@ -53,11 +133,23 @@ while window.scheduler.frames < 1 and time.time() < deadline:
     app.processEvents()
 window.go_to_view("overview", duration_ms=0)
 window.plotter.renderer.SetUseFXAA(False)  # as while the camera moves
-for _ in range(30):
-    app.processEvents()
-    time.sleep(0.01)
 ctl = window.live.controller
 cam = window.plotter.camera
+
+def settle(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+settle(0.5)
+ctl.host_feeds = os.environ.get("ALATAU_BENCH_MQTT_IN_VIEWER") != "1"
+feed = window.live.connect("mqtt://127.0.0.1:%d" % PORT, name="load")
+end = time.time() + 20
+while feed.state != "connected" and time.time() < end:
+    settle(0.05)
+if feed.state != "connected":
+    sys.exit("the window's MQTT feed did not connect: %s %s" % (feed.state, feed.detail))
 
 # Pump cost, measured around the controller's own timer slot.
 pump_s = []
@@ -66,6 +158,33 @@ def timed_pump():
     t = time.perf_counter(); up = _pump(); pump_s.append(time.perf_counter() - t); return up
 ctl.timer.timeout.disconnect()
 ctl.timer.timeout.connect(timed_pump)
+
+def cpu_seconds(pid, task=None):
+    path = "/proc/%d/task/%d/stat" % (pid, task) if task else "/proc/%d/stat" % pid
+    try:
+        with open(path) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def threads():
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/comm" % tid) as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        out[tid] = (name, cpu_seconds(os.getpid(), int(tid)))
+    return out
+
+child = ctl.decoder.process.pid if ctl.decoder is not None and ctl.decoder.process else None
+ids = [[n, e] for n, net in ctl.live.store.networks.items() for e in net]
+pub = subprocess.Popen([sys.executable, "-c", PUBLISHER, "127.0.0.1", str(PORT), str(RATE),
+                        str(SHARE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+pub.stdin.write(json.dumps(ids) + "\n"); pub.stdin.flush()
+assert pub.stdout.readline().strip() == "ready"
 
 def frames(n):
     # One camera step per render, requested again as soon as a frame is done: the
@@ -83,96 +202,157 @@ def frames(n):
     while len(stamps) <= n and time.time() < end:
         app.processEvents()
     window.scheduler.rendered.disconnect(on_rendered)
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    return statistics.median(gaps), len(gaps)
+    return [b - a for a, b in zip(stamps, stamps[1:])], stamps[0], stamps[-1]
 
-# The producer: pre-encoded payloads for every power and water element.
-ids = [(n, e) for n, net in ctl.live.store.networks.items() for e in net]
-stop = threading.Event()
-sent = [0]
-def produce():
-    import random
-    rng = random.Random(7)
-    words = ["degraded", "maintenance", "fault", "ok"]
-    period = 0.01
-    per_tick = int(RATE * period)
-    next_t = time.perf_counter()
-    k = 0
-    while not stop.is_set():
-        now = time.time()
-        batch = []
-        for _ in range(per_tick):
-            net, eid = ids[k % len(ids)]
-            k += 1
-            word = rng.choice(words) if rng.random() < SHARE else "ok"
-            body = '{"status": "%s", "time": %.3f, "value": %.1f, "unit": "%%"}' % (
-                word, now, 40 + rng.random() * 50)
-            batch.append(RawMessage(f"alatau/{net}/{eid}/status", body, now, "load"))
-        ctl.queue.put_many(batch)
-        sent[0] += len(batch)
-        next_t += period
-        delay = next_t - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
+def block(loaded):
+    pub.stdin.write("on\n" if loaded else "off\n"); pub.stdin.flush()
+    settle(0.6)  # the stream (or the quiet) reaches its steady state
+    th0, c0, p0 = threads(), cpu_seconds(child) if child else 0.0, cpu_seconds(pub.pid)
+    acc0 = ctl.live.store.source("load").accepted
+    gaps, t0, t1 = frames(BLOCK)
+    th1, c1, p1 = threads(), cpu_seconds(child) if child else 0.0, cpu_seconds(pub.pid)
+    wall = t1 - t0
+    cpu = {}
+    for tid, (name, s1) in th1.items():
+        s0 = th0.get(tid, (name, 0.0))[1]
+        cpu[name] = cpu.get(name, 0.0) + (s1 - s0) / wall
+    cpu["decode process"] = (c1 - c0) / wall
+    cpu["load generator"] = (p1 - p0) / wall
+    return dict(gaps=gaps, wall=wall, cpu=cpu,
+                applied=(ctl.live.store.source("load").accepted - acc0) / wall)
 
-idle1, n1 = frames(FRAMES)
-pumps0, applied0 = len(pump_s), ctl.live.store.source("load").accepted
-renders0 = window.scheduler.frames
-thread = threading.Thread(target=produce, daemon=True)
-t_load = time.perf_counter()
-thread.start()
-for _ in range(50):  # let the stream reach its steady state
-    app.processEvents()
-    time.sleep(0.01)
-loaded, n2 = frames(FRAMES)
-t_loaded = time.perf_counter() - t_load
-stop.set()
-thread.join()
-for _ in range(20):
-    app.processEvents()
-    time.sleep(0.01)
-load_pumps = pump_s[pumps0:]
-accepted = ctl.live.store.source("load").accepted - applied0
-rejected = ctl.live.store.source("load").rejected_total
-idle2, n3 = frames(FRAMES)
+rounds = []
+for r in range(ROUNDS):
+    # Alternate which comes first, so neither side always follows the other.
+    order = (False, True) if r % 2 == 0 else (True, False)
+    rec = {}
+    for loaded in order:
+        k = len(pump_s)
+        rec["loaded" if loaded else "idle"] = block(loaded)
+        if loaded:
+            rec["pumps"] = pump_s[k:]
+    rounds.append(rec)
+pub.stdin.write("off\n"); pub.stdin.flush()
+settle(1.0)
+pub.stdin.write("quit\n"); pub.stdin.flush()
+sent = json.loads(pub.stdout.readline())["sent"]
+pub.wait(10)
+src = ctl.live.store.source("load")
+decoder = ctl.decoder.stats.to_dict() if ctl.decoder is not None else None
+hosted = bool(ctl.decoder is not None and "load" in ctl.decoder.hosted)
 size = list(window.plotter.window_size)
-decoder = ctl.decoder.stats.to_dict() if getattr(ctl, "decoder", None) is not None else None
 window.close()
-print(json.dumps(dict(
-    idle1=idle1, idle2=idle2, loaded=loaded, frames=[n1, n2, n3],
-    sent=sent[0], accepted=accepted, rejected=rejected, seconds=t_loaded,
-    pump_mean=statistics.mean(load_pumps) if load_pumps else 0.0,
-    pump_max=max(load_pumps) if load_pumps else 0.0, pumps=len(load_pumps),
-    size=size, decoder=decoder,
-)))
+print(json.dumps(dict(rounds=rounds, sent=sent, accepted=src.accepted, rejected=src.rejected_total,
+                      rejected_by=dict(src.rejected), size=size, decoder=decoder, hosted=hosted)))
 """
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _mosquitto() -> str:
+    found = shutil.which("mosquitto") or (
+        "/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None
+    )
+    if found is None:
+        raise RuntimeError("the live_frame benchmark needs mosquitto (apt install mosquitto)")
+    return found
+
+
+def _median(xs: list[float]) -> float:
+    s = sorted(xs)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
 def run(quick: bool = False) -> list[BenchResult]:
-    frames = 15 if quick else 60
-    cmd = with_display([sys.executable, "-c", _SCRIPT, str(frames), "5000", str(STATUS_SHARE)])
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    rounds, block = (3, 12) if quick else (8, 20)
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="alatau-bench-mqtt-") as tmp:
+        conf = Path(tmp) / "mosquitto.conf"
+        # The broker stands in for one on another machine too: lowest CPU priority.
+        conf.write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "max_queued_messages 0\n"
+        )
+        broker = subprocess.Popen(
+            ["nice", "-n", "19", _mosquitto(), "-c", str(conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or broker.poll() is not None:
+                        raise RuntimeError("mosquitto did not start for the benchmark") from None
+                    time.sleep(0.05)
+            cmd = with_display(
+                [
+                    sys.executable,
+                    "-c",
+                    _SCRIPT,
+                    str(rounds),
+                    str(block),
+                    str(port),
+                    str(RATE),
+                    str(STATUS_SHARE),
+                    _PUBLISHER,
+                ]
+            )
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+        finally:
+            broker.terminate()
+            try:
+                broker.wait(5)
+            except subprocess.TimeoutExpired:
+                broker.kill()
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise RuntimeError(f"benchmark subprocess failed: {out.stderr[-3000:]}")
     r = json.loads(lines[-1])
-    idle = (r["idle1"] + r["idle2"]) / 2
-    growth_ms = (r["loaded"] - idle) * 1000
+    idle = [g for rec in r["rounds"] for g in rec["idle"]["gaps"]]
+    loaded = [g for rec in r["rounds"] for g in rec["loaded"]["gaps"]]
+    idle_med, loaded_med = _median(idle), _median(loaded)
+    growth_ms = (loaded_med - idle_med) * 1000
+    per_round = [
+        round((_median(rec["loaded"]["gaps"]) - _median(rec["idle"]["gaps"])) * 1000, 1)
+        for rec in r["rounds"]
+    ]
+    pumps = [p for rec in r["rounds"] for p in rec["pumps"]]
+
+    def cpu(kind: str) -> dict[str, float]:
+        total: dict[str, float] = {}
+        for rec in r["rounds"]:
+            for name, v in rec[kind]["cpu"].items():
+                total[name] = total.get(name, 0.0) + v / len(r["rounds"])
+        return {k: round(v, 3) for k, v in sorted(total.items()) if v >= 0.005}
+
+    applied = [rec["loaded"]["applied"] for rec in r["rounds"]]
     details = {
-        "idle_frame_before_s": r["idle1"],
-        "idle_frame_after_s": r["idle2"],
-        "loaded_frame_s": r["loaded"],
-        "frames_per_median": r["frames"],
-        "messages_sent": r["sent"],
-        "messages_applied": r["accepted"],
-        "messages_per_s": r["accepted"] / max(r["seconds"], 1e-9),
+        "idle_frame_median_s": idle_med,
+        "loaded_frame_median_s": loaded_med,
+        "growth_of_means_ms": (sum(loaded) / len(loaded) - sum(idle) / len(idle)) * 1000,
+        "growth_per_round_ms": per_round,
+        "rounds_x_frames": [len(r["rounds"]), block],
+        "messages_published": r["sent"],
+        "messages_applied_per_s_while_loaded": round(_median(applied)),
+        "accepted": r["accepted"],
         "rejected": r["rejected"],
-        "pump_mean_s": r["pump_mean"],
-        "pump_max_s": r["pump_max"],
-        "pumps": r["pumps"],
+        "rejected_by_reason": r["rejected_by"],
+        "mqtt_client_in_decode_process": r["hosted"],
+        "pump_mean_s": sum(pumps) / len(pumps) if pumps else 0.0,
+        "pump_max_s": max(pumps) if pumps else 0.0,
+        # CPU seconds per second by thread name (viewer), decode process, generator.
+        "cpu_idle": cpu("idle"),
+        "cpu_loaded": cpu("loaded"),
         "window": r["size"],
-        # Where messages were decoded (the decode process, or in process) and the
-        # main thread's share: forwarding raw batches and applying decoded arrays.
         "decoder": r.get("decoder"),
         # Other work on this 2-core machine inflates every figure; say how busy it was.
         "load_average_1min": os.getloadavg()[0],
@@ -182,9 +362,9 @@ def run(quick: bool = False) -> list[BenchResult]:
             "live_frame_growth",
             growth_ms,
             "ms",
-            baseline=idle * 1000,
-            baseline_label="median idle frame, same window and orbit",
-            target=f"frame time grows <= {TARGET_MS:g} ms under 5,000 msg/s",
+            baseline=idle_med * 1000,
+            baseline_label="median idle frame, same window and orbit, alternating blocks",
+            target=f"frame time grows <= {TARGET_MS:g} ms under 5,000 msg/s (MQTT)",
             passed=growth_ms <= TARGET_MS and r["rejected"] == 0,
             details=details,
         )
