@@ -356,7 +356,8 @@ class DecodeWorker:
         Never blocks on the child. Returns one result for everything applied in this
         call (None: nothing was). Messages go to the child only when no batch is in
         flight; until then they wait in ``queue`` (whose flood accounting stays here).
-        A batch of at most :data:`SMALL_BATCH` messages is decoded here and applied now.
+        A batch of at most :data:`SMALL_BATCH` messages is decoded here and applied now,
+        unless feeds are hosted: then every tick's batch goes to the child.
         """
         results = self._collect()
         # With hosted feeds every tick asks the child for what they received, even
