@@ -674,12 +674,11 @@ class HostedFeed(FeedSource):
         if self.local:
             self.source.stop()
             return
+        from alatau_twin.io.feeds.mqtt import stopped_detail
+
         before, why = self.state, self.detail
         self.worker.unhost(self.name)
-        detail = f"{self.received} messages received"
-        if before not in ("connected", "stopped"):
-            detail += f"; was {before}: {why}"
-        self.set_state("stopped", detail)
+        self.set_state("stopped", stopped_detail(self.received, before, why))
 
     def join(self, timeout: float | None = None) -> bool:
         # The child owns (and joins) its client thread; here only a local one.

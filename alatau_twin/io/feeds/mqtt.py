@@ -106,6 +106,15 @@ def make_client(opts: MqttOptions, role: str = "watch") -> Any:
     return client
 
 
+def stopped_detail(received: int, before: str, why: str) -> str:
+    """The "stopped" state's detail: messages received, and the state the feed was in
+    unless it was connected (e.g. it never reached the broker, and why)."""
+    detail = f"{received} messages received"
+    if before not in ("connected", "stopped"):
+        detail += f"; was {before}: {why}"
+    return detail
+
+
 class MqttSource(FeedSource):
     """Status messages from an MQTT broker; reconnects by itself (see module doc)."""
 
@@ -151,10 +160,7 @@ class MqttSource(FeedSource):
         except Exception:  # already down: nothing to say goodbye to
             pass
         client.loop_stop()
-        detail = f"{self.received} messages received"
-        if before not in ("connected", "stopped"):
-            detail += f"; was {before}: {why}"  # e.g. never reached the broker
-        self.set_state("stopped", detail)
+        self.set_state("stopped", stopped_detail(self.received, before, why))
         self._close_recorder()
 
     def join(self, timeout: float | None = None) -> bool:
