@@ -967,8 +967,13 @@ class MessageQueue:
         self.count_floods(store, dropped, result)
         return result
 
+    @property
+    def flood_detail(self) -> str:
+        """What a message this queue refused is counted with (reason "flood")."""
+        return f"queue full ({self.maxlen} messages)"
+
     def count_floods(self, store: StatusStore, dropped: Counter[str], result: ApplyResult) -> None:
         """Count messages :meth:`drain` reported dropped against their sources."""
         for src, n in dropped.items():
-            store.reject(src, "flood", f"queue full ({self.maxlen} messages)", n)
+            store.reject(src, "flood", self.flood_detail, n)
             result.rejected["flood"] += n

@@ -206,7 +206,7 @@ class _FeedHost:
         for src, n in (dropped or {}).items():
             key = (src, "flood")
             seen = decoded.rejected.get(key, (0, ""))[0]
-            decoded.rejected[key] = (seen + n, f"queue full ({self.queue.maxlen} messages)")
+            decoded.rejected[key] = (seen + n, self.queue.flood_detail)
             decoded.messages += n
 
     def counters(self) -> dict[str, int]:
