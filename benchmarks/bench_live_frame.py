@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 from alatau_twin.benchmarking import BenchResult, with_display
 
@@ -113,7 +114,7 @@ print(json.dumps({"sent": sent}), flush=True)
 """
 
 _SCRIPT = r"""
-import json, os, statistics, subprocess, sys, time
+import json, os, subprocess, sys, time
 ROUNDS, BLOCK, PORT = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 RATE, SHARE, PUBLISHER = float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
 from PySide6.QtCore import QSettings
@@ -262,12 +263,6 @@ def _mosquitto() -> str:
     return found
 
 
-def _median(xs: list[float]) -> float:
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-
-
 def run(quick: bool = False) -> list[BenchResult]:
     rounds, block = (3, 12) if quick else (8, 20)
     port = _free_port()
@@ -319,10 +314,10 @@ def run(quick: bool = False) -> list[BenchResult]:
     r = json.loads(lines[-1])
     idle = [g for rec in r["rounds"] for g in rec["idle"]["gaps"]]
     loaded = [g for rec in r["rounds"] for g in rec["loaded"]["gaps"]]
-    idle_med, loaded_med = _median(idle), _median(loaded)
+    idle_med, loaded_med = median(idle), median(loaded)
     growth_ms = (loaded_med - idle_med) * 1000
     per_round = [
-        round((_median(rec["loaded"]["gaps"]) - _median(rec["idle"]["gaps"])) * 1000, 1)
+        round((median(rec["loaded"]["gaps"]) - median(rec["idle"]["gaps"])) * 1000, 1)
         for rec in r["rounds"]
     ]
     pumps = [p for rec in r["rounds"] for p in rec["pumps"]]
@@ -342,7 +337,7 @@ def run(quick: bool = False) -> list[BenchResult]:
         "growth_per_round_ms": per_round,
         "rounds_x_frames": [len(r["rounds"]), block],
         "messages_published": r["sent"],
-        "messages_applied_per_s_while_loaded": round(_median(applied)),
+        "messages_applied_per_s_while_loaded": round(median(applied)),
         "accepted": r["accepted"],
         "rejected": r["rejected"],
         "rejected_by_reason": r["rejected_by"],
