@@ -15,6 +15,8 @@ cost the 3D view its frames.
 
 from __future__ import annotations
 
+import functools
+import math
 import time
 from typing import Any
 
@@ -44,11 +46,54 @@ def _coloured(items: list[tuple[str, tuple[int, int, int]]]) -> str:
     return " ".join(f"<span style='color:{hex_of(rgb)}'>■ {name}</span>" for name, rgb in items)
 
 
+def _step_above(x: float, first: float) -> float:
+    """The smallest of ``first`` x 1, 2, 5, 10, 20, 50 ... that is at least ``x``."""
+    step = first
+    while True:
+        for k in (1, 2, 5):
+            if step * k >= x:
+                return step * k
+        step *= 10
+
+
 def _time_range(plot: pg.PlotWidget, times: np.ndarray, minimum_s: float = 60.0) -> None:
-    """Show ``times`` (or the last minute when there are none), at least a minute wide."""
+    """Show ``times`` (or the last minute when there are none), at least a minute wide.
+
+    The window scrolls in steps of about a tenth of its width (at least 10 s) rather
+    than at every redraw. Why: moving a date axis re-lays out its ticks and re-renders
+    their labels, which was most of a redraw's cost (~20 ms for the three plots on
+    software rendering), paid twice a second, or once a second while the 3D view
+    moves. Between steps only the curves repaint.
+    """
     end = float(times[-1]) if len(times) else time.time()
-    start = float(times[0]) if len(times) else end
-    plot.setXRange(min(start, end - minimum_s), end, padding=0.02)
+    start = min(float(times[0]) if len(times) else end, end - minimum_s)
+    step = _step_above((end - start) / 10, 10.0)
+    shown = (math.floor(start / step) * step, math.ceil(end / step) * step)
+    if getattr(plot, "_shown_x", None) != shown:
+        plot._shown_x = shown  # type: ignore[attr-defined]
+        plot.setXRange(*shown, padding=0.02)
+
+
+def _set_y(plot: pg.PlotWidget, top: float) -> None:
+    """0..a round number above ``top`` (1-2-5 steps): the axis changes only when the
+    data crosses a step, for the reason :func:`_time_range` gives."""
+    shown = (0.0, _step_above(top, 1.0))
+    if getattr(plot, "_shown_y", None) != shown:
+        plot._shown_y = shown  # type: ignore[attr-defined]
+        plot.setYRange(*shown, padding=0)
+
+
+def _set_title(plot: pg.PlotWidget, title: str, color: str) -> None:
+    """Set a plot's title if it changed (pyqtgraph re-lays out the HTML each time)."""
+    if getattr(plot, "_shown_title", None) != (title, color):
+        plot._shown_title = (title, color)  # type: ignore[attr-defined]
+        plot.setTitle(title, size="9pt", color=color)
+
+
+@functools.cache
+def _brush(code: int) -> Any:
+    """The brush for a reading with status ``code`` (made once: 256 per redraw)."""
+    return pg.mkBrush(hex_of(status_rgb(STATUSES[code], text=True)))
 
 
 def _date_axis() -> pg.DateAxisItem:
@@ -162,7 +207,7 @@ class LiveChartsDock(QDockWidget):
             top = max(top, int(y.max()) if len(y) else 0)
         # Counts start at zero and time spans at least a minute: a fresh feed's first
         # seconds otherwise get millisecond ticks and a +-0.4 element axis.
-        self.count_plot.setYRange(0, max(4, top * 1.15), padding=0)
+        _set_y(self.count_plot, max(4, top * 1.15))
         _time_range(self.count_plot, times)
         self._draw_availability(times)
 
@@ -172,7 +217,7 @@ class LiveChartsDock(QDockWidget):
         if el is None or el[1] not in store.networks.get(el[0], {}):
             self.value_curve.setData([], [])
             self.value_points.setData([], [])
-            self.value_plot.setTitle("Selected element: value", size="9pt", color=self._fg)
+            _set_title(self.value_plot, "Selected element: value", self._fg)
             self.readout.setText("Select a network element to chart its values.")
             _time_range(self.value_plot, np.zeros(0))
             return
@@ -181,12 +226,10 @@ class LiveChartsDock(QDockWidget):
         unit = str(store.unit[row] or "")
         keep = np.isfinite(values) & np.isfinite(t)
         self.value_curve.setData(t[keep], values[keep])
-        brushes = [pg.mkBrush(hex_of(status_rgb(STATUSES[int(c)], text=True))) for c in codes[keep]]
+        brushes = [_brush(int(c)) for c in codes[keep]]
         self.value_points.setData(t[keep], values[keep], brush=brushes)
         _time_range(self.value_plot, t[keep])
-        self.value_plot.setTitle(
-            f"{el[1]}: value" + (f" ({unit})" if unit else ""), size="9pt", color=self._fg
-        )
+        _set_title(self.value_plot, f"{el[1]}: value" + (f" ({unit})" if unit else ""), self._fg)
         now = STATUSES[int(store.code[row])]
         self.readout.setText(
             f"{el[0]} {el[1]}: {now}, {int(keep.sum())} readings in the last {len(t)} messages"
@@ -204,7 +247,7 @@ class LiveChartsDock(QDockWidget):
                 title = "Availability %: " + _coloured(
                     [(n, _net_rgb(n)) for n in self.avail_curves]
                 )
-                self.avail_plot.setTitle(title, size="9pt", color=self._fg)
+                _set_title(self.avail_plot, title, self._fg)
             y = np.array([100.0 * a.get(net, np.nan) for a in series])
             curve.setData(times[: len(y)], y)
 
