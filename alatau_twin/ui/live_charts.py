@@ -62,7 +62,7 @@ def _time_range(plot: pg.PlotWidget, times: np.ndarray, minimum_s: float = 60.0)
     The window scrolls in steps of about a tenth of its width (at least 10 s) rather
     than at every redraw. Why: moving a date axis re-lays out its ticks and re-renders
     their labels, which was most of a redraw's cost (~20 ms for the three plots on
-    software rendering), paid twice a second, or once a second while the 3D view
+    software rendering), paid twice a second, or every 2 s while the 3D view
     moves. Between steps only the curves repaint.
     """
     end = float(times[-1]) if len(times) else time.time()
