@@ -111,9 +111,12 @@ def _bulk_client_class() -> type:
 
     class BulkClient(mqtt.Client):  # type: ignore[misc]
         on_batch: BatchCallback | None = None
-        _buf_sock: Any = None
-        _buf: bytearray = bytearray()
-        bulk_reads = 0  # reads that took the buffered path (tests and benchmarks)
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._buf_sock: Any = None  # the socket _buf's bytes came from
+            self._buf = bytearray()  # the start of a packet still on its way
+            self.bulk_reads = 0  # reads that took the buffered path (tests, benchmarks)
 
         def reconnect(self) -> Any:
             self._buf_sock, self._buf = None, bytearray()  # a new socket starts afresh
