@@ -171,11 +171,14 @@ def _bulk_client_class() -> type:
                 if end > end_of_data:
                     break
                 if command & 0xF0 == _PUBLISH and not command & _QOS_BITS:
-                    if length < 2 or 2 + ((buf[i] << 8) | buf[i + 1]) > length:
+                    # A 2-byte topic length, the topic, then the payload (QoS 0: no id).
+                    topic_end = end + 1  # malformed unless the body holds the length
+                    if length >= 2:
+                        topic_end = i + 2 + ((buf[i] << 8) | buf[i + 1])
+                    if topic_end > end:
                         self._easy_log(mqtt.MQTT_LOG_DEBUG, "Received malformed PUBLISH")
                         rc = mqtt.MQTTErrorCode.MQTT_ERR_PROTOCOL
                         break
-                    topic_end = i + 2 + ((buf[i] << 8) | buf[i + 1])
                     batch.append((bytes(buf[i + 2 : topic_end]), bytes(buf[topic_end:end])))
                 else:
                     if batch:  # keep the order of QoS 0 and other messages
@@ -429,16 +432,11 @@ class MqttSource(FeedSource):
             self.sent += len(raws)
 
     def _on_message(self, client: Any, userdata: Any, msg: Any) -> None:
+        # One by one from paho's own reader (QoS 1/2, or no bulk reader): the same
+        # hand-over as a bulk read of one message. ``_topic`` is the raw bytes that
+        # paho's ``topic`` property decodes (and raises on when they are not UTF-8).
         try:
-            try:
-                topic = msg.topic
-            except UnicodeDecodeError:
-                topic = bytes(msg._topic).decode("utf-8", "replace")
-            raw = RawMessage(topic, bytes(msg.payload), time.time(), self.name)
-            self.received += 1
-            if self._sink is not None:
-                self._sink.put(raw)
-                self.sent += 1
+            self._on_batch([(bytes(msg._topic), bytes(msg.payload))])
         except Exception:  # never let one message end the network loop
             log.exception("feed %s: could not queue a message", self.name)
 
