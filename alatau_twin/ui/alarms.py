@@ -265,7 +265,7 @@ class AlarmsDock(QDockWidget):
         self.refresh(force=True)
 
     def _tick(self) -> None:
-        # While the 3D view moves, at most one redraw a second (LiveController.busy).
+        # While the 3D view moves, at most one redraw every BUSY_REFRESH_S (hold_refresh).
         if not self.controller.hold_refresh(self._last_refresh):
             self.refresh()
 

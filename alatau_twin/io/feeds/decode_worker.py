@@ -227,9 +227,10 @@ def _batch_priority() -> None:
     2 cores. ``SCHED_BATCH`` tasks do not preempt on wakeup; they still get their fair
     share of CPU. Linux only; elsewhere the default policy stays.
 
-    Not a lower nice value: the child also runs MQTT clients (paho, ~45 us a message
-    here), and at nice 19 it fell behind a 5,000 messages/s feed while the window
-    rendered (4,450 applied a second, the rest waiting at the broker).
+    Not a lower nice value: the child also runs MQTT clients, and at nice 19 it fell
+    behind a 5,000 messages/s feed while the window rendered (4,450 applied a second,
+    the rest waiting at the broker). That was measured with paho's own reader (~45 us
+    a message); the bulk reader (io/feeds/mqtt.py, ~4 us) was not tried at nice 19.
     """
     import os
 
